@@ -1,0 +1,384 @@
+// A collector that speaks Tracardi's /track protocol (plus /collect, an event query and ContactHub-style
+// session reconciliation), records every request as it arrived, and can be told to fail on purpose.
+import { randomUUID } from 'node:crypto';
+import { readBody, sendJson, parseJson } from './http.mjs';
+import { isObject, validateTrackerPayload, validateCollectBody, jsonDecodeError, eventIdsIn, nestsTooDeep, tooDeepError } from './payload.mjs';
+import { createEventStore } from './store.mjs';
+import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
+
+/**
+ * @typedef {{ mode: 'ok' }
+ *   | { mode: 'status', status: number }
+ *   | { mode: '429', retryAfter: number }
+ *   | { mode: 'hang' }
+ *   | { mode: 'slow', delayMs: number }
+ *   | { mode: 'drop' }} Fault
+ */
+
+/** @typedef {{ status: number, body: unknown, headers?: Record<string, string> }} Reply */
+
+const MiB = 1024 * 1024;
+const OK = Object.freeze({ mode: 'ok' });
+
+/** @param {Fault} fault @returns {Fault} */
+function checkFault(fault) {
+  const valid = isObject(fault) && (
+    fault.mode === 'ok' || fault.mode === 'hang' || fault.mode === 'drop'
+    || (fault.mode === 'status' && Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)
+    || (fault.mode === '429' && Number.isFinite(fault.retryAfter) && fault.retryAfter >= 0)
+    || (fault.mode === 'slow' && Number.isFinite(fault.delayMs) && fault.delayMs >= 0));
+  if (!valid) throw new TypeError(`Invalid fault ${JSON.stringify(fault)}`);
+  return Object.freeze({ ...fault });
+}
+
+const isJsonContentType = (header = '') => header.split(';')[0].trim().toLowerCase() === 'application/json';
+/** @returns {string[] | null} the decoded path segments, null when the escaping is malformed */
+function pathSegments(pathname) {
+  try {
+    return pathname.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
+const withoutV4Prefix = (address = '') => address.replace(/^::ffff:/, '');
+
+/** Parses GET /events parameters; returns a message instead when one is malformed. */
+function parseEventQuery(params) {
+  const integer = (name, fallback) => {
+    const text = params.get(name);
+    return text === null ? fallback : /^\d+$/.test(text) ? Number(text) : NaN;
+  };
+  const date = (name) => {
+    const text = params.get(name);
+    return text === null ? undefined : Date.parse(text);
+  };
+  const query = {
+    profile: params.get('profile') ?? undefined,
+    session: params.get('session') ?? undefined,
+    types: params.getAll('type').flatMap((value) => value.split(',')).map((type) => type.trim()).filter(Boolean),
+    from: date('from'),
+    to: date('to'),
+    context: params.get('context') ?? undefined,
+    mode: params.get('mode') ?? undefined,
+    page: integer('page', 1),
+    // DM Hub's event query: 20 by default, at most 1000.
+    size: Math.min(integer('size', 20), 1000),
+    sort: params.get('sort') ?? 'asc',
+  };
+  if (Number.isNaN(query.from) || Number.isNaN(query.to)) return { error: 'from and to must be ISO dates' };
+  if (!(query.page >= 1) || !(query.size >= 1)) return { error: 'page and size must be integers from 1' };
+  if (query.sort !== 'asc' && query.sort !== 'desc') return { error: 'sort must be asc or desc' };
+  return { query };
+}
+
+/**
+ * @param {object} [options]
+ * @param {string[] | null} [options.sources]        accepted source ids; null accepts any
+ * @param {string[] | null} [options.allowedOrigins] CORS origins; null echoes any origin (demo default)
+ * @param {number} [options.bodyLimit]               bytes, default 1 MiB
+ * @param {string[]} [options.trustedProxies]        socket addresses whose X-Forwarded-For is believed
+ * @param {string | null} [options.dataDir]          null keeps everything in memory
+ * @param {number} [options.rawLimit]                raw records kept in memory (oldest go first), 10,000
+ */
+export function createCollector({
+  sources = null,
+  allowedOrigins = null,
+  bodyLimit = MiB,
+  trustedProxies = [],
+  dataDir = null,
+  rawLimit = 10_000,
+} = {}) {
+  const store = createEventStore({ dataDir });
+  const rawLog = createRawLog({ dataDir, limit: rawLimit });
+  /** @type {Fault} */
+  let fault = OK;
+  /** Responses held open (hang) or delayed (slow): each entry lets go of one. */
+  const held = new Set();
+
+  const originAllowed = (origin) => allowedOrigins === null || allowedOrigins.includes(origin);
+
+  /**
+   * CORS headers for a normal response: echoed origin with credentials, so a browser can read errors.
+   * @returns {Record<string, string>}
+   */
+  function corsFor(req) {
+    const origin = req.headers.origin;
+    if (!origin || !originAllowed(origin)) return { Vary: 'Origin' };
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Expose-Headers': 'Retry-After',
+      Vary: 'Origin',
+    };
+  }
+
+  function clientIp(req) {
+    const socketAddress = withoutV4Prefix(req.socket.remoteAddress);
+    const forwarded = req.headers['x-forwarded-for'];
+    if (forwarded && trustedProxies.map(withoutV4Prefix).includes(socketAddress)) {
+      return String(forwarded).split(',')[0].trim();
+    }
+    return socketAddress;
+  }
+
+  /**
+   * Registers a response left pending (hang, slow) so that close() can let go of it; forgets it when
+   * the client gives up first.
+   * @param {() => void} letGo  ends the wait: destroys the socket or answers now
+   */
+  function hold(res, letGo) {
+    held.add(letGo);
+    res.on('close', () => held.delete(letGo));
+  }
+
+  function preflight(req, res) {
+    const origin = req.headers.origin;
+    if (origin && !originAllowed(origin)) return sendJson(res, 403, { detail: `Origin ${origin} is not allowed` });
+    if (!origin) return res.writeHead(204).end();
+    res.writeHead(204, {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
+      'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] || 'content-type',
+      'Access-Control-Max-Age': '600',
+      Vary: 'Origin',
+    }).end();
+  }
+
+  function requestInfo(req) {
+    return { ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null, origin: req.headers.origin ?? null };
+  }
+
+  /** Stores enriched events; answers the counts. */
+  function save(events) {
+    let saved = 0;
+    let duplicates = 0;
+    for (const event of events) {
+      if (store.add(event).duplicate) duplicates += 1;
+      else saved += 1;
+    }
+    return { saved, duplicates };
+  }
+
+  const sourceDenied = (sourceId) => sources !== null && !sources.includes(sourceId);
+  const denied = (sourceId) => ({ status: 401, body: { detail: `Invalid event source '${sourceId}'` } });
+
+  /** POST /track: a Tracardi tracker payload. */
+  function track(payload, req, url) {
+    const errors = validateTrackerPayload(payload);
+    if (errors.length > 0) return { status: 422, body: { detail: errors } };
+    if (sourceDenied(payload.source.id)) return denied(payload.source.id);
+    const events = payload.events ?? [];
+    if (events.length === 0) return { status: 200, body: null };
+
+    const profileLess = url.searchParams.get('profile_less') === 'true';
+    const session = { id: payload.session.id };
+    // A linked session (reconciliation) wins over the profile the tracker still carries.
+    const linked = store.linkedProfile(session.id);
+    const profileId = linked ?? (profileLess ? null : payload.profile?.id ?? randomUUID());
+    const request = requestInfo(req);
+    const counts = save(events.map((event) => ({
+      ...event,
+      source: { id: payload.source.id },
+      session,
+      profile: profileId === null ? null : { id: profileId },
+      context: { ...payload.context, ...event.context },
+      request,
+    })));
+    const body = profileLess
+      ? { session, source: { consent: false }, events: counts }
+      : { profile: { id: profileId }, session, source: { consent: false }, events: counts };
+    return { status: 200, body };
+  }
+
+  /** POST /collect/:type/:source: a profile-less event whose properties are the body. */
+  function collect(body, req, type, sourceId) {
+    const errors = validateCollectBody(body);
+    if (errors.length > 0) return { status: 422, body: { detail: errors } };
+    if (sourceDenied(sourceId)) return denied(sourceId);
+    const counts = save([{
+      type,
+      properties: body,
+      source: { id: sourceId },
+      session: null,
+      profile: null,
+      context: {},
+      request: requestInfo(req),
+    }]);
+    return { status: 200, body: { source: { consent: false }, events: counts } };
+  }
+
+  /**
+   * The path shared by /track and /collect: read, record, inject the fault, parse, then answer.
+   * @param {(parsed: any) => Reply} accept  checks and stores a parsed body
+   */
+  async function ingest(req, res, url, accept) {
+    const record = {
+      at: new Date().toISOString(),
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'] ?? null,
+      contentLength: 0,
+      origin: req.headers.origin ?? null,
+      userAgent: req.headers['user-agent'] ?? null,
+      ip: clientIp(req),
+      eventIds: [],
+      body: '',
+      bodyTruncated: false,
+    };
+    let body;
+    try {
+      body = await readBody(req, bodyLimit);
+    } catch {
+      return rawLog.add(record, 'aborted');
+    }
+    record.contentLength = body.bytes;
+    record.body = body.buffer.subarray(0, RAW_BODY_LIMIT).toString('utf8');
+    record.bodyTruncated = body.bytes > RAW_BODY_LIMIT;
+
+    const current = fault;
+    if (current.mode === 'hang') {
+      rawLog.add(record, 'hang');
+      hold(res, () => res.destroy());
+      return;
+    }
+    if (current.mode === 'drop') {
+      rawLog.add(record, 'drop');
+      req.socket.destroy();
+      return;
+    }
+    const reply = body.tooLarge ? tooLarge() : injectedFault(current) ?? parseAndAccept(req, body, record, accept);
+    rawLog.add(record, reply.status);
+    const send = () => sendJson(res, reply.status, reply.body, { ...corsFor(req), ...reply.headers });
+    if (current.mode !== 'slow') return send();
+    // Stored already, answered late: a client that gives up first will resend what is already here.
+    const answerNow = () => {
+      clearTimeout(timer);
+      held.delete(answerNow);
+      send();
+    };
+    const timer = setTimeout(answerNow, current.delayMs);
+    hold(res, answerNow);
+    res.on('close', () => clearTimeout(timer));
+  }
+
+  // Connection: close, so Node stops the upload instead of reading the rest of an oversize body.
+  const tooLarge = () => ({ status: 413, body: { detail: `Request body is over ${bodyLimit} bytes` }, headers: { Connection: 'close' } });
+
+  /** @param {Fault} current @returns {Reply | undefined} */
+  function injectedFault(current) {
+    if (current.mode === 'status') return { status: current.status, body: { detail: `Injected fault: ${current.status}` } };
+    if (current.mode === '429') return { status: 429, body: { detail: 'Too Many Requests' }, headers: { 'Retry-After': String(current.retryAfter) } };
+    return undefined;
+  }
+
+  /** Tracardi parses only application/json bodies; anything else is refused before parsing. */
+  function parseAndAccept(req, body, record, accept) {
+    const contentType = req.headers['content-type'];
+    if (!isJsonContentType(contentType)) {
+      return { status: 415, body: { detail: `Content-Type must be application/json, got ${JSON.stringify(contentType ?? null)}` } };
+    }
+    let parsed;
+    try {
+      parsed = JSON.parse(body.buffer.toString('utf8'));
+    } catch (error) {
+      return { status: 422, body: jsonDecodeError(/** @type {Error} */ (error)) };
+    }
+    record.eventIds = eventIdsIn(parsed);
+    if (nestsTooDeep(parsed)) return { status: 422, body: tooDeepError() };
+    try {
+      return accept(parsed);
+    } catch (error) {
+      // Answered (and logged) as a 500 for this request only.
+      console.error('[collector]', error);
+      return { status: 500, body: { detail: 'Internal Server Error' } };
+    }
+  }
+
+  /** POST /profiles/:profileId/sessions `{ sessionId }`: ContactHub's add_customer_session. */
+  async function linkSession(req, res, profileId) {
+    const body = await readBody(req, bodyLimit).catch(() => null);
+    if (!body) return; // the client went away
+    if (body.tooLarge) return sendJson(res, 413, { detail: 'Request body too large' }, { ...corsFor(req), Connection: 'close' });
+    const parsed = parseJson(body);
+    if (!parsed.ok) return sendJson(res, 422, jsonDecodeError(new Error(parsed.error)), corsFor(req));
+    const sessionId = parsed.value?.sessionId;
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      return sendJson(res, 422, { detail: [{ loc: ['body', 'sessionId'], msg: 'field required', type: 'value_error.missing' }] }, corsFor(req));
+    }
+    const updated = store.linkSession(profileId, sessionId);
+    sendJson(res, 200, { profile: { id: profileId }, session: { id: sessionId }, updated }, corsFor(req));
+  }
+
+  function stats() {
+    const { requests, byStatus } = rawLog.counts();
+    return { events: store.size, requests, duplicates: store.duplicates, byStatus };
+  }
+
+  async function route(req, res) {
+    const cors = corsFor(req);
+    const url = URL.canParse(req.url ?? '', 'http://collector') ? new URL(req.url ?? '', 'http://collector') : null;
+    const segments = url && pathSegments(url.pathname);
+    if (!url || !segments) return sendJson(res, 400, { detail: 'Malformed path' }, cors);
+    const { method } = req;
+
+    if (method === 'OPTIONS') return preflight(req, res);
+    if (method === 'POST' && url.pathname === '/track') return ingest(req, res, url, (payload) => track(payload, req, url));
+    if (method === 'POST' && segments[0] === 'collect' && segments.length === 3 && segments[1] && segments[2]) {
+      return ingest(req, res, url, (body) => collect(body, req, segments[1], segments[2]));
+    }
+    if (method === 'POST' && segments[0] === 'profiles' && segments[2] === 'sessions' && segments.length === 3 && segments[1]) {
+      return linkSession(req, res, segments[1]);
+    }
+    if (method === 'GET' && url.pathname === '/events') {
+      const { query, error } = parseEventQuery(url.searchParams);
+      return error ? sendJson(res, 400, { detail: error }, cors) : sendJson(res, 200, store.query(query), cors);
+    }
+    if (method === 'GET' && segments[0] === 'events' && segments.length === 2) {
+      const event = store.get(segments[1]);
+      return event ? sendJson(res, 200, event, cors) : sendJson(res, 404, { detail: 'Event not found' }, cors);
+    }
+    if (method === 'GET' && url.pathname === '/stats') return sendJson(res, 200, stats(), cors);
+    sendJson(res, 404, { detail: 'Not Found' }, cors);
+  }
+
+  /**
+   * The node:http request handler. Whatever a request does, it fails alone: an exception becomes a
+   * 500 for that request and never reaches the process.
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   */
+  function handle(req, res) {
+    route(req, res).catch((error) => {
+      console.error('[collector]', error);
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { detail: 'Internal Server Error' }, corsFor(req));
+    });
+  }
+
+  return {
+    handle,
+    store,
+    /** @type {import('./raw-log.mjs').RawRecord[]} every request to /track and /collect, oldest first */
+    rawLog: rawLog.records,
+    stats,
+    /** @param {Fault} next */
+    setFault(next) {
+      fault = checkFault(next);
+    },
+    /** @returns {Fault} */
+    getFault: () => fault,
+    /** Clears the store, the raw log, the counters and the fault. */
+    reset() {
+      store.clear();
+      rawLog.clear();
+      fault = OK;
+    },
+    /** Lets go of held responses (hang destroys the socket, slow answers now), so a server can close. */
+    close() {
+      for (const release of [...held]) release();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The raw request log: what arrived at /track and /collect and what was answered, duplicates and
+// failures included, so a test can tell "never sent" from "sent but refused" from "sent twice".
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * @typedef {object} RawRecord  one request to /track or /collect, as it arrived
+ * @property {number} seq             order of logging, from 1
+ * @property {string} at              ISO time of arrival
+ * @property {string} method
+ * @property {string} path
+ * @property {Record<string, string>} query
+ * @property {string | null} contentType
+ * @property {number} contentLength   bytes actually read
+ * @property {string | null} origin
+ * @property {string | null} userAgent
+ * @property {string} ip
+ * @property {number | 'hang' | 'drop' | 'aborted'} status  what was answered, or why nothing was
+ * @property {string[]} eventIds      ids found in the body, if it parsed
+ * @property {string} body            the raw text, cut at {@link RAW_BODY_LIMIT} bytes
+ * @property {boolean} bodyTruncated
+ */
+
+export const RAW_BODY_LIMIT = 64 * 1024;
+
+/**
+ * @param {{ dataDir?: string | null, limit?: number }} [options]
+ *   dataDir: also append every record to raw.jsonl there; limit: records kept in memory, oldest go first
+ *   (a long benchmark would otherwise hold up to 64 KiB per request).
+ */
+export function createRawLog({ dataDir = null, limit = 10_000 } = {}) {
+  const file = dataDir ? path.join(dataDir, 'raw.jsonl') : null;
+  /** @type {RawRecord[]} */
+  const records = [];
+  let seq = 0;
+  let requests = 0;
+  /** @type {Record<string, number>} */
+  let byStatus = {};
+
+  return {
+    /** The records in memory, oldest first; the same array for the log's whole life. */
+    records,
+    /**
+     * Logs a request once its fate is known.
+     * @param {Omit<RawRecord, 'seq' | 'status'>} record
+     * @param {RawRecord['status']} status
+     */
+    add(record, status) {
+      const logged = /** @type {RawRecord} */ (Object.assign(record, { seq: ++seq, status }));
+      requests += 1;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      records.push(logged);
+      if (records.length > limit) records.splice(0, records.length - limit);
+      if (file) fs.appendFileSync(file, `${JSON.stringify(logged)}\n`);
+    },
+    /** @returns {{ requests: number, byStatus: Record<string, number> }} counted since start or clear */
+    counts: () => ({ requests, byStatus: { ...byStatus } }),
+    clear() {
+      records.length = 0;
+      requests = 0;
+      byStatus = {};
+      if (file) fs.writeFileSync(file, '');
+    },
+  };
+}

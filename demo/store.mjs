@@ -1,0 +1,211 @@
+// The collector's event store: events by id in insertion order, duplicate detection, session → profile
+// links, the event query, and an append-only JSON-lines file so that events survive a restart.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * @typedef {object} StoredEvent  the wire event, enriched by the collector and the store
+ * @property {string} id
+ * @property {string} type
+ * @property {Record<string, any>} [properties]
+ * @property {Record<string, any>} [options]  options.context and options.mode are queried
+ * @property {{ create: string, insert: string }} time
+ * @property {{ id: string }} source
+ * @property {{ id: string } | null} session
+ * @property {{ id: string } | null} profile
+ * @property {Record<string, any>} context
+ * @property {{ ip: string, userAgent: string | null, origin: string | null }} request
+ * @property {number} seen  how many times it arrived (1 + duplicates)
+ */
+
+/**
+ * @typedef {object} EventQuery  filters in the manner of ContactHub's get_events and DM Hub's event query
+ * @property {string} [profile]
+ * @property {string} [session]
+ * @property {string[]} [types]    any of these types
+ * @property {number} [from]       ms since epoch, inclusive, on time.create
+ * @property {number} [to]         ms since epoch, exclusive, on time.create
+ * @property {string} [context]    options.context (ContactHub's context of use: WEB, MOBILE, ...)
+ * @property {string} [mode]       options.mode (ACTIVE or PASSIVE)
+ * @property {number} [page]       1-based
+ * @property {number} [size]
+ * @property {'asc'|'desc'} [sort] by time.create; ties keep insertion order (reversed for desc)
+ */
+
+const EVENTS_FILE = 'events.jsonl';
+
+/**
+ * DM Hub's rule for events that arrive without an id: the same externalId, or else the same time,
+ * customer and event type, is the same event. Every stored event is indexed under this key, so an
+ * id-less retry is recognised whatever the stored copy carried.
+ * @returns {string | null} null when an id-less candidate has nothing to be matched on
+ */
+function dmHubKey(event) {
+  const externalId = event.externalId ?? event.properties?.externalId;
+  if (externalId != null) return `external:${externalId}`;
+  // Without a client time the server's clock would make two distinct id-less events of one batch
+  // look alike (same millisecond, profile, type): only a time the client chose can identify an event.
+  const created = Date.parse(event.time?.create);
+  if (Number.isNaN(created)) return null;
+  return `when:${created}|${event.profile?.id ?? ''}|${event.type}`;
+}
+
+/**
+ * @param {{ dataDir?: string | null, now?: () => Date, warn?: (message: string) => void }} [options]
+ *   dataDir: where events.jsonl lives; null keeps events in memory only.
+ */
+export function createEventStore({ dataDir = null, now = () => new Date(), warn = console.warn } = {}) {
+  /** @type {Map<string, StoredEvent>} */
+  const byId = new Map();
+  /** @type {StoredEvent[]} */
+  const inOrder = [];
+  /** @type {Map<string, string>} DM Hub dedupe key → event id */
+  const idByKey = new Map();
+  /** @type {Map<string, string>} session id → profile id, from reconciliation */
+  const profileBySession = new Map();
+  let duplicates = 0;
+  const file = dataDir ? path.join(dataDir, EVENTS_FILE) : null;
+
+  const append = (record) => file && fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
+
+  function index(event) {
+    byId.set(event.id, event);
+    inOrder.push(event);
+    const key = dmHubKey(event);
+    if (key && !idByKey.has(key)) idByKey.set(key, event.id);
+  }
+
+  function countDuplicate(event) {
+    event.seen += 1;
+    duplicates += 1;
+  }
+
+  function applyLink({ profileId, sessionId }) {
+    profileBySession.set(sessionId, profileId);
+    let updated = 0;
+    for (const event of inOrder) {
+      if (event.session?.id !== sessionId || event.profile?.id === profileId) continue;
+      event.profile = { id: profileId };
+      // The time rule names the profile: the linked copy must be found under its new key too.
+      const key = dmHubKey(event);
+      if (key && !idByKey.has(key)) idByKey.set(key, event.id);
+      updated += 1;
+    }
+    return updated;
+  }
+
+  /**
+   * Stores an event unless it is a duplicate (same id; or, without an id, DM Hub's rule).
+   * The store assigns what a database would: the id when there is none, time.insert, and time.create
+   * when the client gave no time.
+   * @param {Omit<StoredEvent, 'id' | 'time' | 'seen'> & { id?: string, time?: { create?: string } }} candidate
+   * @returns {{ event: StoredEvent, duplicate: boolean }}
+   */
+  function add(candidate) {
+    const existingId = candidate.id ?? idByKey.get(dmHubKey(candidate) ?? '');
+    const existing = existingId === undefined ? undefined : byId.get(existingId);
+    // Written before it counts in memory: if the disk refuses, the request fails and nothing changed.
+    if (existing) {
+      append({ duplicate: { id: existing.id } });
+      countDuplicate(existing);
+      return { event: existing, duplicate: true };
+    }
+    const insert = now().toISOString();
+    const event = /** @type {StoredEvent} */ ({
+      ...candidate,
+      id: candidate.id ?? randomUUID(),
+      time: { create: candidate.time?.create ?? insert, insert },
+      seen: 1,
+    });
+    append(event);
+    index(event);
+    return { event, duplicate: false };
+  }
+
+  /**
+   * Links a session to a profile, as ContactHub's add_customer_session: the session's stored events
+   * (anonymous ones included) take the profile now, later ones through {@link linkedProfile}.
+   * @returns {number} how many stored events changed profile
+   */
+  function linkSession(profileId, sessionId) {
+    const link = { profileId, sessionId };
+    append({ link });
+    return applyLink(link);
+  }
+
+  /** @param {EventQuery} query @returns {{ total: number, page: number, size: number, items: StoredEvent[] }} */
+  function query({ profile, session, types = [], from, to, context, mode, page = 1, size = 20, sort = 'asc' } = {}) {
+    const matches = inOrder.filter((event) => {
+      const created = Date.parse(event.time.create);
+      return (profile === undefined || event.profile?.id === profile)
+        && (session === undefined || event.session?.id === session)
+        && (types.length === 0 || types.includes(event.type))
+        && (from === undefined || created >= from)
+        && (to === undefined || created < to)
+        && (context === undefined || event.options?.context === context)
+        && (mode === undefined || event.options?.mode === mode);
+    });
+    // Array#sort is stable, so equal times keep insertion order.
+    matches.sort((a, b) => Date.parse(a.time.create) - Date.parse(b.time.create));
+    if (sort === 'desc') matches.reverse();
+    const start = (page - 1) * size;
+    return { total: matches.length, page, size, items: matches.slice(start, start + size) };
+  }
+
+  /** Replays events.jsonl; a torn last line (a crash mid-append) is cut off so appends stay whole. */
+  function load() {
+    fs.mkdirSync(dataDir, { recursive: true });
+    if (!fs.existsSync(file)) return;
+    const bytes = fs.readFileSync(file);
+    const lastNewline = bytes.lastIndexOf(0x0a);
+    if (lastNewline !== bytes.length - 1) {
+      warn(`[store] ${file}: skipping a torn last line (${bytes.length - lastNewline - 1} bytes)`);
+      fs.truncateSync(file, lastNewline + 1);
+    }
+    const lines = bytes.subarray(0, lastNewline + 1).toString('utf8').split('\n');
+    lines.forEach((line, number) => {
+      if (line === '') return;
+      let record;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        warn(`[store] ${file}:${number + 1}: skipping an unreadable line`);
+        return;
+      }
+      // Events always have an id at the top level; control records never do.
+      if (record.id !== undefined) index(record);
+      else if (record.link) applyLink(record.link);
+      else if (record.duplicate && byId.has(record.duplicate.id)) countDuplicate(byId.get(record.duplicate.id));
+    });
+  }
+
+  /** Forgets everything, on disk too. */
+  function clear() {
+    byId.clear();
+    inOrder.length = 0;
+    idByKey.clear();
+    profileBySession.clear();
+    duplicates = 0;
+    if (file) fs.writeFileSync(file, '');
+  }
+
+  if (file) load();
+
+  return {
+    add,
+    linkSession,
+    /** @param {string} sessionId @returns {string | undefined} the profile a session was linked to */
+    linkedProfile: (sessionId) => profileBySession.get(sessionId),
+    /** @param {string} id */
+    get: (id) => byId.get(id),
+    /** @returns {StoredEvent[]} every stored event, in insertion order */
+    all: () => [...inOrder],
+    query,
+    clear,
+    /** unique stored events */
+    get size() { return inOrder.length; },
+    /** arrivals that were not stored again */
+    get duplicates() { return duplicates; },
+  };
+}

@@ -1,0 +1,38 @@
+// Builds from the JavaScript that `tsc` wrote to .build/ (ES2019), so that rollup needs no TypeScript plugin.
+import { readFileSync, existsSync } from 'node:fs';
+import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+
+/** Hands rollup the source map tsc wrote beside each file, so that dist maps point at src/*.ts. */
+const tscSourceMaps = {
+  name: 'tsc-source-maps',
+  load(id) {
+    if (!id.includes('/.build/') || !existsSync(`${id}.map`)) return null;
+    return { code: readFileSync(id, 'utf8'), map: readFileSync(`${id}.map`, 'utf8') };
+  },
+};
+
+export default [
+  {
+    // The script-tag build: everything bundled, minified, `window.tracker` defined by global.ts.
+    input: '.build/global.js',
+    output: { file: "dist/tracker.min.js", format: "iife", sourcemap: true, strict: false },
+    plugins: [
+      tscSourceMaps,
+      resolve({ browser: true }), // nanoid's browser build uses crypto.getRandomValues, not node:crypto
+      terser({
+        ecma: 2019,
+        compress: { passes: 3, unsafe_arrows: true },
+        // Internal names start with `_` and may be shortened; wire keys, stored records and options never are.
+        mangle: { properties: { regex: /^_/ } },
+      }),
+    ],
+  },
+  {
+    // The npm build: readable ESM; idb-keyval and nanoid stay imports so that an app's bundler shares them.
+    input: '.build/index.js',
+    output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    external: ['idb-keyval', 'nanoid'],
+    plugins: [tscSourceMaps],
+  },
+];

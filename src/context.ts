@@ -1,0 +1,43 @@
+/**
+ * Context in the shapes a Tracardi server reads: it computes device and OS from
+ * `context.browser.local.browser.userAgent`, and shows `context.screen.local` and each event's `context.page`.
+ */
+
+export interface PageContext {
+  url: string;
+  path: string;
+  hash: string;
+  title: string;
+  referer: { host: string; query: string };
+}
+
+/** What the browser says about itself, once per payload. */
+export function deviceContext(): Record<string, unknown> {
+  const { userAgent, language, platform } = navigator;
+  const { width, height, colorDepth, orientation } = screen;
+  return {
+    browser: { local: { browser: { userAgent, language }, device: { platform } } },
+    screen: { local: { width, height, colorDepth, orientation: orientation && orientation.type } },
+  };
+}
+
+/** The browser's clock when a payload leaves, so that a collector can correct skew against `time.create`. */
+export function timeContext(now: number) {
+  return { local: new Date(now).toISOString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
+}
+
+let lastPageKey: string | undefined;
+let lastPage: PageContext;
+
+/** The page an event is tracked on, read when track() is called (an SPA may navigate right after). */
+export function pageContext(): PageContext {
+  const { href, pathname, hash } = location;
+  const { title, referrer } = document;
+  // track() runs on every click: the object is rebuilt only when the page changed.
+  if (href + title != lastPageKey) {
+    lastPageKey = href + title;
+    const [, host = '', query = ''] = referrer.match(/^\w+:\/\/([^/?#]+)[^?#]*\??([^#]*)/) || [];
+    lastPage = { url: href, path: pathname, hash, title, referer: { host, query } };
+  }
+  return lastPage;
+}

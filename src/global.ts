@@ -1,0 +1,39 @@
+/**
+ * The script-tag build: defines `window.tracker`, initialises it from the script's data attributes,
+ * and replays the calls the loader stub kept while the script was loading. It never throws into the
+ * page: misuse is a console warning.
+ */
+import { createTracker, type TrackerOptions } from './tracker';
+
+type StubCall = [method: 'init' | 'track' | 'flush', args: IArguments, time: number];
+
+const script = document.currentScript as HTMLScriptElement | null;
+const stub = (window as unknown as { tracker?: { q?: StubCall[] } }).tracker;
+const api = createTracker();
+for (const method of ['init', 'track'] as const) {
+  const call = api[method] as (...args: unknown[]) => unknown;
+  api[method] = ((...args: unknown[]) => {
+    try {
+      return call(...args);
+    } catch (error) {
+      console.warn(error);
+    }
+  }) as never;
+}
+(window as unknown as { tracker: typeof api }).tracker = api;
+
+// data-* attributes hold strings: numbers, booleans and JSON objects (data-context) are parsed.
+const data: Record<string, unknown> = { ...(script && script.dataset) };
+for (const key in data) {
+  try {
+    if (key != 'source') data[key] = JSON.parse(data[key] as string);
+  } catch {
+    // a plain string, such as the url
+  }
+}
+if (data.url) api.init(data as unknown as TrackerOptions);
+
+for (const [method, args, time] of (stub && stub.q) || []) {
+  if (method == 'track') api.track(args[0], args[1], { time, ...args[2] });
+  else (api[method] as (...args: unknown[]) => unknown)(...args);
+}

@@ -1,0 +1,82 @@
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import type { QueuedEvent } from './payload';
+
+/**
+ * What waits for a collector, shared by the tabs of a site. This is the value stored in IndexedDB
+ * (database `beacon-tracker`, store `queue`, key `queue`), documented in README.md: never rename its keys.
+ */
+export interface Stored {
+  /** Oldest first. */
+  events: QueuedEvent[];
+  /** Events lost (past the bound, refused by track() or by the collector) and not yet reported. */
+  dropped: number;
+  /** When a failing collector may be tried again (ms since the epoch); 0 while it is healthy. */
+  retryAt: number;
+  /** Failed attempts in a row; 0 while the collector is healthy. */
+  attempt: number;
+}
+
+export interface Queue {
+  _read(): Promise<Stored>;
+  /** Applies `changer` in one transaction, so that tabs never interleave their changes. */
+  _change(changer: (stored: Stored) => Stored): Promise<void>;
+}
+
+export interface QueueLimits {
+  events: number;
+  /** Characters of event JSON: close enough to bytes for a bound. */
+  bytes: number;
+}
+
+const KEY = 'queue';
+const EMPTY: Stored = { events: [], dropped: 0, retryAt: 0, attempt: 0 };
+
+/**
+ * Events wait in IndexedDB, kept across reloads and browser restarts, or in memory once IndexedDB is
+ * missing, blocked or failing (some private modes, policies, quota): tracking goes on either way.
+ * The queue is one value, with each event in it serialised on its own: for the usual few events a
+ * change costs well under a millisecond; at the bound of 10,000 events, tens (see `npm run bench`).
+ */
+export function createQueue(store: UseStore = createStore('beacon-tracker', 'queue')): Queue {
+  /** Set once IndexedDB failed: from then on this page keeps its events here. */
+  let memory: Stored | undefined;
+
+  async function database<T>(operation: () => Promise<T>): Promise<T | void> {
+    try {
+      if (!memory) return await operation();
+    } catch {
+      memory = EMPTY;
+    }
+  }
+
+  return {
+    _read: async () =>
+      (await database(() => store('readonly', (objects) => promisifyRequest<Stored>(objects.get(KEY))))) || memory || EMPTY,
+    async _change(changer) {
+      await database(() =>
+        store('readwrite', (objects) => {
+          const request = objects.get(KEY);
+          request.onsuccess = () => objects.put(changer(request.result || EMPTY), KEY);
+          return promisifyRequest(objects.transaction);
+        }),
+      );
+      if (memory) memory = changer(memory);
+    },
+  };
+}
+
+/** `stored` with `records` appended; past the bound the oldest events go, and are counted: loss is never silent. */
+export function withAdded(stored: Stored, records: QueuedEvent[], refused: number, limits: QueueLimits): Stored {
+  const events = stored.events.concat(records);
+  let size = 0;
+  for (const record of events) size += record.event.length;
+  let oldest = 0;
+  while (events.length - oldest > limits.events || size > limits.bytes) size -= events[oldest++].event.length;
+  return { ...stored, events: events.slice(oldest), dropped: stored.dropped + refused + oldest };
+}
+
+/** `stored` without `records`, and with `dropped` added to the count of lost events (negative once reported). */
+export function withRemoved(stored: Stored, records: QueuedEvent[], dropped: number): Stored {
+  const ids = records.map((record) => record.id);
+  return { ...stored, events: stored.events.filter((record) => !ids.includes(record.id)), dropped: stored.dropped + dropped };
+}

@@ -1,0 +1,106 @@
+/** The last activity is written back at most this often, not on every track(). */
+const ACTIVITY_WRITE_INTERVAL = 30_000;
+/** One year; Safari caps cookies and storage written by script at 7 days (see README). */
+const PROFILE_MAX_AGE = 31_536_000;
+
+export interface Session {
+  /** The session id for an event tracked at `now`; a new session starts after the inactivity timeout. */
+  _touch(now: number): string;
+  /** Writes the last activity to cookie + localStorage when it moved on by 30 s, or at once when `force`d. */
+  _save(force?: boolean): void;
+  /** Keeps a profile id the collector gave; a known id is never replaced by nothing. */
+  _setProfile(id: unknown): void;
+  _id: string;
+  _profile?: string;
+}
+
+/**
+ * Session and profile ids, kept in a first-party cookie and in localStorage (either may be blocked or
+ * throwing: whatever works is used, and memory always) and read back from whichever survived.
+ * `<name>_sid` holds `<session uuid>.<last activity, ms in base 36>`: when the cookie and localStorage
+ * disagree (one was cleared, or another tab started a new session), the one active most recently wins,
+ * and the tabs of a site share their activity. `<name>_pid` holds the profile id.
+ */
+export function createSession(name: string, timeoutMinutes: number, cookieDomain?: string, now = Date.now()): Session {
+  const sessionKey = `${name}_sid`;
+  const profileKey = `${name}_pid`;
+  const timeout = timeoutMinutes * 60_000;
+  let last = 0;
+  let written = 0;
+
+  function read(key: string): string[] {
+    const values: (string | null)[] = [];
+    try {
+      values.push(decodeURIComponent((document.cookie.match(`(?:^|; )${key}=([^;]+)`) || [])[1] || ''));
+    } catch {
+      // cookies blocked: localStorage may still hold it
+    }
+    try {
+      values.push(localStorage.getItem(key)); // the getter itself throws where storage is blocked
+    } catch {
+      // blocked: the cookie may still hold it
+    }
+    return values.filter((value): value is string => !!value);
+  }
+
+  function write(key: string, value: string, maxAge: number) {
+    try {
+      document.cookie =
+        `${key}=${encodeURIComponent(value)};path=/;max-age=${maxAge};SameSite=Lax` +
+        (cookieDomain ? `;domain=${cookieDomain}` : '') +
+        (location.protocol == 'https:' ? ';Secure' : '');
+    } catch {
+      // cookies blocked
+    }
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // blocked, or over quota
+    }
+  }
+
+  function save(force?: boolean) {
+    if (force || last - written >= ACTIVITY_WRITE_INTERVAL) write(sessionKey, `${session._id}.${(written = last).toString(36)}`, timeout / 1000);
+  }
+
+  function restore(now: number) {
+    for (const value of read(sessionKey)) {
+      const [id, activity] = value.split('.');
+      const at = parseInt(activity, 36);
+      if (at > last) {
+        session._id = id;
+        last = at;
+      }
+    }
+    if (now - last > timeout) session._id = uuid();
+    last = now;
+    save(true); // written back to whichever store had lost it
+  }
+
+  const session: Session = {
+    _touch(now) {
+      // Storage is read only when this tab has been idle past the timeout: another tab may have kept the
+      // session alive, and its activity is there.
+      if (now - last > timeout) restore(now);
+      else if (now > last) last = now;
+      return session._id;
+    },
+    _save: save,
+    _setProfile(id) {
+      if (id && typeof id == 'string' && id != session._profile) write(profileKey, (session._profile = id), PROFILE_MAX_AGE);
+    },
+    _id: '',
+  };
+  restore(now);
+  session._setProfile(read(profileKey)[0]);
+  return session;
+}
+
+/** A random UUID v4: crypto.randomUUID where the page is a secure context, getRandomValues elsewhere. */
+export function uuid(): string {
+  return crypto.randomUUID
+    ? crypto.randomUUID()
+    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+        (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
+      );
+}

@@ -1,0 +1,282 @@
+import { deviceContext, pageContext, timeContext } from './context';
+import { serializeEvent, type EventOptions } from './event';
+import { onPageLifecycle } from './lifecycle';
+import { nextBatch, type Envelope, type QueuedEvent } from './payload';
+import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue';
+import { createSession, uuid, type Session } from './session';
+import { backoffDelay, beacon, post, verdict, Verdict } from './transport';
+
+export type { EventOptions };
+
+export interface TrackerOptions {
+  /** The collector's base URL (a Tracardi server, or any collector of its /track protocol). Required. */
+  url: string;
+  /** The event source id the collector knows. Required. */
+  source: string;
+  /** Events that trigger a send at once. Default 10. */
+  batchSize?: number;
+  /** Ms an event waits in memory before it is written to IndexedDB and sent. Default 1000. */
+  flushInterval?: number;
+  /** Minutes of inactivity after which a new session starts. Default 30. */
+  sessionTimeout?: number;
+  /** Domain of the cookies (`.example.com` shares them with subdomains). Default: none, this host only. */
+  cookieDomain?: string;
+  /** Static context merged into every payload's `context` (for example `{ ip }` when the page knows it). */
+  context?: Record<string, unknown>;
+  /** Tracardi payload options: `debugger`, `profile`, `saveSession`, `saveEvents`. Default {}. */
+  options?: Record<string, unknown>;
+  /** Warns in the console about refused events and failing deliveries. Default false. */
+  debug?: boolean;
+  /** Prefix of the cookie and localStorage names; give each tracker on a page its own. Default 'bt'. */
+  name?: string;
+  /** Events kept at most while they cannot be delivered; past it the oldest are dropped and reported. Default 10,000. */
+  maxQueueEvents?: number;
+  /** Characters of event JSON kept at most, likewise. Default 5,000,000. */
+  maxQueueBytes?: number;
+  /** Ms a request may take before it counts as failed and is retried. Default 10,000. */
+  timeout?: number;
+}
+
+export interface Tracker {
+  /** Configures the tracker; throws on a missing or malformed `url` or `source`. */
+  init(options: TrackerOptions): void;
+  /** Records one event and returns its id at once, or '' when the event was refused (see README). */
+  track(type: string, properties?: Record<string, unknown>, eventOptions?: EventOptions): string;
+  /** Resolves, never rejects, once every event tracked before the call is delivered or safely queued. */
+  flush(): Promise<void>;
+  readonly sessionId: string | undefined;
+  readonly profileId: string | undefined;
+}
+
+/** Browsers refuse beacons and keepalive requests past 64 KiB in flight per page, counted in UTF-8 bytes. */
+const BEACON_QUOTA = 65_536;
+/** Events per request at most. */
+const MAX_BATCH_EVENTS = 100;
+
+export function createTracker(initOptions?: TrackerOptions): Tracker {
+  // The options, once init() has checked them.
+  let url: string;
+  let source: string;
+  let batchSize: number;
+  let flushInterval: number;
+  let timeout: number;
+  let context: Record<string, unknown> | undefined;
+  let options: Record<string, unknown>;
+  let debug: boolean | undefined;
+  let limits: QueueLimits;
+
+  let session: Session | undefined;
+  let queue: Queue;
+  let device: Record<string, unknown>;
+  /** This page's events not yet handed to the queue: no other tab can send them. */
+  let pending: QueuedEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined | 0;
+  let retryTimer: ReturnType<typeof setTimeout>;
+  /** Events refused by track(), counted until the next write to the queue carries the count. */
+  let refused = 0;
+  /** Halved when the collector refuses a batch (400, 413, 422), to find the one event it refuses. */
+  let batchLimit = MAX_BATCH_EVENTS;
+  /** UTF-8 bytes of this page's request in flight: keepalive requests share the beacon quota. */
+  let inflight = 0;
+  /** Failed attempts in a row, as the queue said when last read: a failing collector gets no beacon. */
+  let failing = 0;
+  /** Drain passes run one after the other; each reads the queue afresh. */
+  let draining = Promise.resolve();
+
+  const warn = (...args: unknown[]) => {
+    if (debug) console.warn('beacon-tracker:', ...args);
+  };
+
+  function init(initial: TrackerOptions) {
+    const {
+      name = 'bt',
+      sessionTimeout = 30,
+      maxQueueEvents = 10_000,
+      maxQueueBytes = 5_000_000,
+      cookieDomain,
+    } = ({ url, source, batchSize = 10, flushInterval = 1000, timeout = 10_000, context, options = {}, debug } = initial || {}) as TrackerOptions;
+    if (session || !/^https?:\/\/[^/]/.test(url) || !source || typeof source != 'string') {
+      fail(session ? 'init() twice' : 'init({ url: http(s) URL, source: string })');
+    }
+    url = url.replace(/\/+$/, '');
+    limits = { events: maxQueueEvents, bytes: maxQueueBytes };
+    session = createSession(name, sessionTimeout, cookieDomain);
+    queue = createQueue();
+    onPageLifecycle(hide, resume);
+    drain(); // what earlier pages left behind
+  }
+
+  function track(type: string, properties?: Record<string, unknown>, eventOptions: EventOptions = {}): string {
+    if (!session || !type || typeof type != 'string' || (properties != null && (typeof properties != 'object' || Array.isArray(properties)))) {
+      fail(session ? 'track(type: non-empty string, properties?: object)' : 'init() first');
+    }
+    const now = Date.now();
+    const id = uuid();
+    let event: string;
+    try {
+      event = serializeEvent(id, type, +(eventOptions.time || now), properties, eventOptions, pageContext());
+    } catch (error) {
+      refused++;
+      warn('event refused:', error);
+      return '';
+    }
+    pending.push({ id, url, source, session: session._touch(now), profile: session._profile, event });
+    if (pending.length == batchSize) {
+      clearTimeout(timer as number);
+      timer = setTimeout(flush);
+    } else timer ||= setTimeout(flush, flushInterval);
+    return id;
+  }
+
+  /** Takes this page's events, with the count of refused events, and writes them to the queue unless `beacons` carry them. */
+  function handOver(beacons?: boolean) {
+    let records = withProfile(pending);
+    const lost = refused;
+    clearTimeout(timer as number);
+    pending = [];
+    timer = refused = 0;
+    session!._save(beacons);
+    // sendBeacon says true even when the request will fail: while the collector is failing or the
+    // browser is offline, everything stays queued for a later page.
+    if (beacons && navigator.onLine && !failing) {
+      let budget = BEACON_QUOTA - inflight;
+      for (let batch; (batch = nextBatch(records, Infinity, budget, (first) => envelope(first, 0))); ) {
+        const sent = batch._records;
+        records = records.slice(sent.length);
+        budget -= batch._bytes;
+        if (!beacon(sent[0].url, batch._body)) {
+          // Refused (quota) or missing: a keepalive request goes instead; should it fail while the page
+          // still lives, its events are queued again.
+          post(sent[0].url, batch._body, timeout).then((answer) => {
+            if (verdict(answer._status) != Verdict.Ok) enqueue(sent, 0);
+          });
+          break;
+        }
+      }
+    }
+    return records.length || lost ? enqueue(records, lost) : 0;
+  }
+
+  const enqueue = (records: QueuedEvent[], lost: number) => queue._change((stored) => withAdded(stored, records, lost, limits));
+
+  async function flush() {
+    if (session) {
+      await handOver();
+      await drain();
+    }
+  }
+
+  /** The page is hidden, maybe for good: beacon what only this page holds, and queue what cannot go. */
+  function hide() {
+    handOver(true);
+  }
+
+  function drain(): Promise<void> {
+    return (draining = draining.then(() => withLock(drainQueue)).catch(warn));
+  }
+
+  /** Sends what the queue holds, oldest first, one request at a time, in one tab at a time. */
+  async function drainQueue() {
+    // Offline, a request is lost for good: nothing is sent until `online`.
+    while (navigator.onLine) {
+      const { events, dropped, retryAt, attempt } = await queue._read();
+      failing = attempt;
+      // The backoff is shared through the queue: the tabs of a site wait out one, not one each.
+      const wait = retryAt - Date.now();
+      if (wait > 0) {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(drain, wait);
+        return;
+      }
+      const batch = nextBatch(withProfile(events), batchLimit, BEACON_QUOTA, (first) => envelope(first, dropped));
+      if (!batch) return;
+      const sent = batch._records;
+      inflight = batch._bytes;
+      const answer = await post(sent[0].url, batch._body, timeout);
+      inflight = 0;
+      const outcome = verdict(answer._status);
+      if (outcome == Verdict.Retry) {
+        warn('retry after', answer._status);
+        await queue._change((stored) => ({
+          ...stored,
+          retryAt: Date.now() + backoffDelay(stored.attempt, answer._retryAfter),
+          attempt: stored.attempt + 1,
+        }));
+        continue;
+      }
+      // A refused batch is halved until the one event the collector refuses is alone, and dropped.
+      batchLimit = outcome == Verdict.Split ? Math.ceil(sent.length / 2) : Math.min(batchLimit * 2, MAX_BATCH_EVENTS);
+      if (outcome == Verdict.Split && sent.length > 1) continue;
+      if (outcome == Verdict.Ok) learnProfile(answer._body);
+      else warn('dropped after', answer._status, sent);
+      await queue._change((stored) =>
+        outcome == Verdict.Ok
+          ? { ...withRemoved(stored, sent, -dropped), retryAt: 0, attempt: 0 }
+          : withRemoved(stored, sent, sent.length),
+      );
+    }
+  }
+
+  /** The network came back: retry now. */
+  function resume() {
+    queue._change((stored) => ({ ...stored, retryAt: 0 })).then(drain);
+  }
+
+  /** Events tracked before the collector first answered are sent with the profile id it gave since. */
+  function withProfile(records: QueuedEvent[]) {
+    for (const record of records) if (!record.profile && record.url == url) record.profile = session!._profile;
+    return records;
+  }
+
+  function envelope(first: QueuedEvent, dropped: number): Envelope {
+    return {
+      source: { id: first.source },
+      session: { id: first.session },
+      ...(first.profile && { profile: { id: first.profile } }),
+      context: {
+        ...(device ||= deviceContext()),
+        ...context,
+        time: timeContext(Date.now()),
+        // Events dropped past the queue bound or refused: loss is reported, never silent.
+        ...(dropped && { tracker: { dropped } }),
+      },
+      properties: {},
+      options, // never null: a Tracardi server answers 500
+    };
+  }
+
+  function learnProfile(body?: string) {
+    try {
+      session!._setProfile(JSON.parse(body!).profile.id);
+    } catch {
+      // `null` (an empty batch) or no profile in the answer: keep what is known
+    }
+  }
+
+  if (initOptions) init(initOptions);
+
+  return {
+    init,
+    track,
+    flush: () => flush().catch(warn),
+    get sessionId() {
+      return session && session._id;
+    },
+    get profileId() {
+      return session && session._profile;
+    },
+  };
+}
+
+function fail(message: string): never {
+  throw new TypeError(`beacon-tracker: ${message}`);
+}
+
+/** One tab at a time drains the shared queue; held only while draining, so that the page stays eligible for the back/forward cache. */
+function withLock(task: () => Promise<void>): Promise<void> {
+  try {
+    return navigator.locks.request('beacon-tracker', task) as unknown as Promise<void>;
+  } catch {
+    return task(); // no Web Locks (an http page, an old browser): tabs may send an event twice, never lose it
+  }
+}

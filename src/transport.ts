@@ -1,0 +1,72 @@
+/** What the collector answered; status 0 when it did not (network error, CORS, timeout). */
+export interface Answer {
+  _status: number;
+  /** Retry-After in ms (0 when absent); readable cross-origin only if the collector exposes it. */
+  _retryAfter: number;
+  _body?: string;
+}
+
+/**
+ * A tracker payload as application/json: a Tracardi server answers 422 to text/plain (the batch would be
+ * lost). Sent as a Blob, whose type fetch and sendBeacon both use as the Content-Type.
+ */
+const json = (body: string) => new Blob([body], { type: 'application/json' });
+
+/**
+ * POSTs a tracker payload, without credentials (Tracardi may answer normal requests with a `*` origin).
+ * Every request is kept under 64 KiB, so keepalive lets it finish even when the page closes meanwhile.
+ */
+export async function post(url: string, body: string, timeout: number): Promise<Answer> {
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), timeout); // harmless once answered
+  try {
+    const response = await fetch(`${url}/track`, { method: 'POST', body: json(body), credentials: 'omit', keepalive: true, signal: abort.signal });
+    return { _status: response.status, _retryAfter: retryAfter(response.headers.get('Retry-After')), _body: await response.text() };
+  } catch {
+    return { _status: 0, _retryAfter: 0 };
+  }
+}
+
+/** Hands a payload to the browser for delivery after the page is gone; false when it refused (quota). */
+export function beacon(url: string, body: string): boolean {
+  try {
+    return navigator.sendBeacon(`${url}/track`, json(body));
+  } catch {
+    return false; // missing sendBeacon, or a page policy that forbids it
+  }
+}
+
+/** Retry-After in ms; seconds are what collectors send (an HTTP date counts as absent). */
+export function retryAfter(header: string | null): number {
+  return (+header! || 0) * 1000;
+}
+
+export const enum Verdict {
+  /** Delivered (Tracardi's 226, stored with errors, too). */
+  Ok,
+  /** The collector refuses something in the batch: halve it to find the one event to drop. */
+  Split,
+  /** The collector or the network may recover: no answer, 408, 429, 5xx. */
+  Retry,
+  /** It never will (401 unknown source, 403, 404...): retrying forever would block the queue. */
+  Drop,
+}
+
+/** What to do with a batch after the collector's answer. */
+export function verdict(status: number): Verdict {
+  if (status > 199 && status < 300) return Verdict.Ok;
+  if (status == 400 || status == 413 || status == 422) return Verdict.Split;
+  return !status || status == 408 || status == 429 || status > 499 ? Verdict.Retry : Verdict.Drop;
+}
+
+export const RETRY_BASE = 1000;
+export const RETRY_CAP = 60_000;
+
+/**
+ * Ms to wait after `attempt` failures in a row: exponential, capped, with jitter (50 to 100% of the
+ * step, so that tabs and visitors spread out), and never before the collector's Retry-After.
+ */
+export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
+  return Math.max(retryAfterMs, Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2));
+}
+
