@@ -16,7 +16,8 @@ export default [
   {
     // The script-tag build: everything bundled, minified, `window.tracker` defined by global.ts.
     input: '.build/global.js',
-    output: { file: "dist/tracker.min.js", format: "iife", sourcemap: true, strict: false },
+    // The map is written but not linked: every visitor would download the comment, no visitor needs it.
+    output: { file: 'dist/tracker.min.js', format: 'iife', sourcemap: 'hidden', strict: false },
     plugins: [
       tscSourceMaps,
       resolve({ browser: true }), // nanoid's browser build uses crypto.getRandomValues, not node:crypto

@@ -26,18 +26,14 @@ export function timeContext(now: number) {
   return { local: new Date(now).toISOString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
 }
 
-let lastPageKey: string | undefined;
-let lastPage: PageContext;
+let referer: PageContext['referer'] | undefined;
 
 /** The page an event is tracked on, read when track() is called (an SPA may navigate right after). */
 export function pageContext(): PageContext {
   const { href, pathname, hash } = location;
-  const { title, referrer } = document;
-  // track() runs on every click: the object is rebuilt only when the page changed.
-  if (href + title != lastPageKey) {
-    lastPageKey = href + title;
-    const [, host = '', query = ''] = referrer.match(/^\w+:\/\/([^/?#]+)[^?#]*\??([^#]*)/) || [];
-    lastPage = { url: href, path: pathname, hash, title, referer: { host, query } };
+  if (!referer) {
+    const [, host = '', query = ''] = document.referrer.match(/^\w+:\/\/([^/?#]+)[^?#]*\??([^#]*)/) || [];
+    referer = { host, query };
   }
-  return lastPage;
+  return { url: href, path: pathname, hash, title: document.title, referer };
 }

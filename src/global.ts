@@ -22,16 +22,8 @@ for (const method of ['init', 'track'] as const) {
 }
 (window as unknown as { tracker: typeof api }).tracker = api;
 
-// data-* attributes hold strings: numbers, booleans and JSON objects (data-context) are parsed.
-const data: Record<string, unknown> = { ...(script && script.dataset) };
-for (const key in data) {
-  try {
-    if (key != 'source') data[key] = JSON.parse(data[key] as string);
-  } catch {
-    // a plain string, such as the url
-  }
-}
-if (data.url) api.init(data as unknown as TrackerOptions);
+// Data attributes are strings; where a number is expected JavaScript converts them where they are used.
+if (script && script.dataset.url) api.init(script.dataset as unknown as TrackerOptions);
 
 for (const [method, args, time] of (stub && stub.q) || []) {
   if (method == 'track') api.track(args[0], args[1], { time, ...args[2] });

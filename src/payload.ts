@@ -33,6 +33,9 @@ export interface Batch {
   _bytes: number;
 }
 
+/** Events share a payload when they share its envelope: collector, source, session and profile. */
+const envelopeKey = ({ url, source, session, profile }: QueuedEvent) => [url, source, session, profile].join(' ');
+
 /** The UTF-8 size of a string, as the beacon quota counts it. */
 export const utf8Bytes = (text: string) => new Blob([text]).size;
 
@@ -53,8 +56,7 @@ export function nextBatch(
     const head = JSON.stringify({ ...envelopeOf(first), events: [] }); // ends with `"events":[]}`
     let bytes = utf8Bytes(head) - 1; // less the first event's comma
     for (const record of records) {
-      const { url, source, session, profile } = record;
-      if (taken.length == maxEvents || url != first.url || source != first.source || session != first.session || profile != first.profile) break;
+      if (taken.length == maxEvents || envelopeKey(record) != envelopeKey(first)) break;
       const size = utf8Bytes(record.event) + 1; // and its comma
       if (bytes + size > maxBytes) break;
       bytes += size;

@@ -10,10 +10,6 @@ export interface Stored {
   events: QueuedEvent[];
   /** Events lost (past the bound, refused by track() or by the collector) and not yet reported. */
   dropped: number;
-  /** When a failing collector may be tried again (ms since the epoch); 0 while it is healthy. */
-  retryAt: number;
-  /** Failed attempts in a row; 0 while the collector is healthy. */
-  attempt: number;
 }
 
 export interface Queue {
@@ -22,14 +18,11 @@ export interface Queue {
   _change(changer: (stored: Stored) => Stored): Promise<void>;
 }
 
-export interface QueueLimits {
-  events: number;
-  /** Characters of event JSON: close enough to bytes for a bound. */
-  bytes: number;
-}
+/** [events, characters of event JSON (close enough to bytes for a bound)] kept at most. */
+export type QueueLimits = [number, number];
 
 const KEY = 'queue';
-const EMPTY: Stored = { events: [], dropped: 0, retryAt: 0, attempt: 0 };
+const EMPTY: Stored = { events: [], dropped: 0 };
 
 /**
  * Events wait in IndexedDB, kept across reloads and browser restarts, or in memory once IndexedDB is
@@ -71,12 +64,12 @@ export function withAdded(stored: Stored, records: QueuedEvent[], refused: numbe
   let size = 0;
   for (const record of events) size += record.event.length;
   let oldest = 0;
-  while (events.length - oldest > limits.events || size > limits.bytes) size -= events[oldest++].event.length;
-  return { ...stored, events: events.slice(oldest), dropped: stored.dropped + refused + oldest };
+  while (events.length - oldest > limits[0] || size > limits[1]) size -= events[oldest++].event.length;
+  return { events: events.slice(oldest), dropped: stored.dropped + refused + oldest };
 }
 
 /** `stored` without `records`, and with `dropped` added to the count of lost events (negative once reported). */
 export function withRemoved(stored: Stored, records: QueuedEvent[], dropped: number): Stored {
   const ids = records.map((record) => record.id);
-  return { ...stored, events: stored.events.filter((record) => !ids.includes(record.id)), dropped: stored.dropped + dropped };
+  return { events: stored.events.filter((record) => !ids.includes(record.id)), dropped: stored.dropped + dropped };
 }

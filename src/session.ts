@@ -1,7 +1,7 @@
 /** The last activity is written back at most this often, not on every track(). */
 const ACTIVITY_WRITE_INTERVAL = 30_000;
 /** One year; Safari caps cookies and storage written by script at 7 days (see README). */
-const PROFILE_MAX_AGE = 31_536_000;
+const MAX_AGE = 31_536_000;
 
 export interface Session {
   /** The session id for an event tracked at `now`; a new session starts after the inactivity timeout. */
@@ -15,62 +15,56 @@ export interface Session {
 }
 
 /**
- * Session and profile ids, kept in a first-party cookie and in localStorage (either may be blocked or
- * throwing: whatever works is used, and memory always) and read back from whichever survived.
- * `<name>_sid` holds `<session uuid>.<last activity, ms in base 36>`: when the cookie and localStorage
+ * Session and profile ids, kept in a first-party cookie and in localStorage under one name (`bt` unless
+ * renamed) as `<session uuid>.<last activity, ms in base 36>.<profile id>`, and in memory: either store
+ * may be blocked or throwing, and tracking goes on with whatever works. When the cookie and localStorage
  * disagree (one was cleared, or another tab started a new session), the one active most recently wins,
- * and the tabs of a site share their activity. `<name>_pid` holds the profile id.
+ * and the tabs of a site share their activity.
  */
 export function createSession(name: string, timeoutMinutes: number, cookieDomain?: string, now = Date.now()): Session {
-  const sessionKey = `${name}_sid`;
-  const profileKey = `${name}_pid`;
   const timeout = timeoutMinutes * 60_000;
   let last = 0;
   let written = 0;
 
-  function read(key: string): string[] {
-    const values: (string | null)[] = [];
+  function save(force?: boolean) {
+    if (force || last - written >= ACTIVITY_WRITE_INTERVAL) {
+      const value = `${session._id}.${(written = last).toString(36)}.${session._profile || ''}`;
+      try {
+        document.cookie =
+          `${name}=${encodeURIComponent(value)};path=/;max-age=${MAX_AGE};SameSite=Lax` +
+          (cookieDomain ? `;domain=${cookieDomain}` : '') +
+          (location.protocol == 'https:' ? ';Secure' : '');
+      } catch {
+        // cookies blocked
+      }
+      try {
+        localStorage.setItem(name, value);
+      } catch {
+        // blocked, or over quota
+      }
+    }
+  }
+
+  function restore(now: number) {
+    const stored: (string | null)[] = [];
     try {
-      values.push(decodeURIComponent((document.cookie.match(`(?:^|; )${key}=([^;]+)`) || [])[1] || ''));
+      stored.push(decodeURIComponent((document.cookie.match(`(?:^|; )${name}=([^;]+)`) || [])[1] || ''));
     } catch {
       // cookies blocked: localStorage may still hold it
     }
     try {
-      values.push(localStorage.getItem(key)); // the getter itself throws where storage is blocked
+      stored.push(localStorage.getItem(name)); // the getter itself throws where storage is blocked
     } catch {
       // blocked: the cookie may still hold it
     }
-    return values.filter((value): value is string => !!value);
-  }
-
-  function write(key: string, value: string, maxAge: number) {
-    try {
-      document.cookie =
-        `${key}=${encodeURIComponent(value)};path=/;max-age=${maxAge};SameSite=Lax` +
-        (cookieDomain ? `;domain=${cookieDomain}` : '') +
-        (location.protocol == 'https:' ? ';Secure' : '');
-    } catch {
-      // cookies blocked
-    }
-    try {
-      localStorage.setItem(key, value);
-    } catch {
-      // blocked, or over quota
-    }
-  }
-
-  function save(force?: boolean) {
-    if (force || last - written >= ACTIVITY_WRITE_INTERVAL) write(sessionKey, `${session._id}.${(written = last).toString(36)}`, timeout / 1000);
-  }
-
-  function restore(now: number) {
-    for (const value of read(sessionKey)) {
-      const [id, activity] = value.split('.');
+    for (const value of stored) {
+      const [id, activity, ...profile] = (value || '').split('.');
       const at = parseInt(activity, 36);
       if (at > last) {
         session._id = id;
         last = at;
       }
+      session._profile ||= profile.join('.') || undefined;
     }
     if (now - last > timeout) session._id = uuid();
     last = now;
@@ -87,12 +81,14 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
     },
     _save: save,
     _setProfile(id) {
-      if (id && typeof id == 'string' && id != session._profile) write(profileKey, (session._profile = id), PROFILE_MAX_AGE);
+      if (id && typeof id == 'string' && id != session._profile) {
+        session._profile = id;
+        save(true);
+      }
     },
     _id: '',
   };
   restore(now);
-  session._setProfile(read(profileKey)[0]);
   return session;
 }
 

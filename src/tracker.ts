@@ -4,7 +4,7 @@ import { onPageLifecycle } from './lifecycle';
 import { nextBatch, type Envelope, type QueuedEvent } from './payload';
 import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue';
 import { createSession, uuid, type Session } from './session';
-import { backoffDelay, beacon, post, verdict, Verdict } from './transport';
+import { backoffDelay, beacon, post, refusesSome, retryable } from './transport';
 
 export type { EventOptions };
 
@@ -71,15 +71,16 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   /** This page's events not yet handed to the queue: no other tab can send them. */
   let pending: QueuedEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined | 0;
-  let retryTimer: ReturnType<typeof setTimeout>;
   /** Events refused by track(), counted until the next write to the queue carries the count. */
   let refused = 0;
   /** Halved when the collector refuses a batch (400, 413, 422), to find the one event it refuses. */
   let batchLimit = MAX_BATCH_EVENTS;
   /** UTF-8 bytes of this page's request in flight: keepalive requests share the beacon quota. */
   let inflight = 0;
-  /** Failed attempts in a row, as the queue said when last read: a failing collector gets no beacon. */
-  let failing = 0;
+  /** Failed attempts in a row: while the collector is failing, a closing page sends no beacon. */
+  let attempt = 0;
+  /** When the failing collector may be tried again (ms since the epoch). */
+  let retryAt = 0;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -96,19 +97,25 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       cookieDomain,
     } = ({ url, source, batchSize = 10, flushInterval = 1000, timeout = 10_000, context, options = {}, debug } = initial || {}) as TrackerOptions;
     if (session || !/^https?:\/\/[^/]/.test(url) || !source || typeof source != 'string') {
-      fail(session ? 'init() twice' : 'init({ url: http(s) URL, source: string })');
+      fail(session ? 'init() twice' : 'init() needs url (http/https) and source');
     }
     url = url.replace(/\/+$/, '');
-    limits = { events: maxQueueEvents, bytes: maxQueueBytes };
+    limits = [maxQueueEvents, maxQueueBytes];
     session = createSession(name, sessionTimeout, cookieDomain);
     queue = createQueue();
-    onPageLifecycle(hide, resume);
+    onPageLifecycle(
+      () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
+      () => {
+        retryAt = 0; // the network came back: retry now
+        drain();
+      },
+    );
     drain(); // what earlier pages left behind
   }
 
   function track(type: string, properties?: Record<string, unknown>, eventOptions: EventOptions = {}): string {
     if (!session || !type || typeof type != 'string' || (properties != null && (typeof properties != 'object' || Array.isArray(properties)))) {
-      fail(session ? 'track(type: non-empty string, properties?: object)' : 'init() first');
+      fail(session ? 'track() needs a type, and properties as an object' : 'init() first');
     }
     const now = Date.now();
     const id = uuid();
@@ -130,7 +137,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
 
   /** Takes this page's events, with the count of refused events, and writes them to the queue unless `beacons` carry them. */
   function handOver(beacons?: boolean) {
-    let records = withProfile(pending);
+    let records = pending;
     const lost = refused;
     clearTimeout(timer as number);
     pending = [];
@@ -138,20 +145,17 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     session!._save(beacons);
     // sendBeacon says true even when the request will fail: while the collector is failing or the
     // browser is offline, everything stays queued for a later page.
-    if (beacons && navigator.onLine && !failing) {
+    if (beacons && navigator.onLine && !attempt) {
       let budget = BEACON_QUOTA - inflight;
       for (let batch; (batch = nextBatch(records, Infinity, budget, (first) => envelope(first, 0))); ) {
         const sent = batch._records;
-        records = records.slice(sent.length);
-        budget -= batch._bytes;
         if (!beacon(sent[0].url, batch._body)) {
-          // Refused (quota) or missing: a keepalive request goes instead; should it fail while the page
-          // still lives, its events are queued again.
-          post(sent[0].url, batch._body, timeout).then((answer) => {
-            if (verdict(answer._status) != Verdict.Ok) enqueue(sent, 0);
-          });
+          // Refused (quota) or missing: a keepalive request may carry it, and the queue keeps it too.
+          post(sent[0].url, batch._body, timeout);
           break;
         }
+        records = records.slice(sent.length);
+        budget -= batch._bytes;
       }
     }
     return records.length || lost ? enqueue(records, lost) : 0;
@@ -166,11 +170,6 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     }
   }
 
-  /** The page is hidden, maybe for good: beacon what only this page holds, and queue what cannot go. */
-  function hide() {
-    handOver(true);
-  }
-
   function drain(): Promise<void> {
     return (draining = draining.then(() => withLock(drainQueue)).catch(warn));
   }
@@ -179,60 +178,47 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   async function drainQueue() {
     // Offline, a request is lost for good: nothing is sent until `online`.
     while (navigator.onLine) {
-      const { events, dropped, retryAt, attempt } = await queue._read();
-      failing = attempt;
-      // The backoff is shared through the queue: the tabs of a site wait out one, not one each.
       const wait = retryAt - Date.now();
-      if (wait > 0) {
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(drain, wait);
-        return;
-      }
-      const batch = nextBatch(withProfile(events), batchLimit, BEACON_QUOTA, (first) => envelope(first, dropped));
+      if (wait > 0) return void setTimeout(drain, wait);
+      const { events, dropped } = await queue._read();
+      const batch = nextBatch(events, batchLimit, BEACON_QUOTA, (first) => envelope(first, dropped));
       if (!batch) return;
       const sent = batch._records;
       inflight = batch._bytes;
       const answer = await post(sent[0].url, batch._body, timeout);
       inflight = 0;
-      const outcome = verdict(answer._status);
-      if (outcome == Verdict.Retry) {
-        warn('retry after', answer._status);
-        await queue._change((stored) => ({
-          ...stored,
-          retryAt: Date.now() + backoffDelay(stored.attempt, answer._retryAfter),
-          attempt: stored.attempt + 1,
-        }));
+      const status = answer._status;
+      if (retryable(status)) {
+        warn('retry after', status);
+        retryAt = Date.now() + backoffDelay(attempt++, answer._retryAfter);
         continue;
       }
       // A refused batch is halved until the one event the collector refuses is alone, and dropped.
-      batchLimit = outcome == Verdict.Split ? Math.ceil(sent.length / 2) : Math.min(batchLimit * 2, MAX_BATCH_EVENTS);
-      if (outcome == Verdict.Split && sent.length > 1) continue;
-      if (outcome == Verdict.Ok) learnProfile(answer._body);
-      else warn('dropped after', answer._status, sent);
-      await queue._change((stored) =>
-        outcome == Verdict.Ok
-          ? { ...withRemoved(stored, sent, -dropped), retryAt: 0, attempt: 0 }
-          : withRemoved(stored, sent, sent.length),
-      );
+      const split = refusesSome(status);
+      batchLimit = split ? Math.ceil(sent.length / 2) : Math.min(batchLimit * 2, MAX_BATCH_EVENTS);
+      if (split && sent.length > 1) continue;
+      // Delivered (Tracardi's 226, stored with errors, too), or refused for good (401 unknown source,
+      // 403, 404...), which retrying forever would not mend.
+      const delivered = status < 300;
+      if (delivered) {
+        attempt = 0;
+        try {
+          session!._setProfile(JSON.parse(answer._body!).profile.id);
+        } catch {
+          // `null` (an empty batch) or no profile in the answer: keep what is known
+        }
+      } else warn('dropped after', status, sent);
+      await queue._change((stored) => withRemoved(stored, sent, delivered ? -dropped : sent.length));
     }
   }
 
-  /** The network came back: retry now. */
-  function resume() {
-    queue._change((stored) => ({ ...stored, retryAt: 0 })).then(drain);
-  }
-
-  /** Events tracked before the collector first answered are sent with the profile id it gave since. */
-  function withProfile(records: QueuedEvent[]) {
-    for (const record of records) if (!record.profile && record.url == url) record.profile = session!._profile;
-    return records;
-  }
-
   function envelope(first: QueuedEvent, dropped: number): Envelope {
+    // Events tracked before the collector first answered go with the profile id it gave since.
+    const profile = first.profile || (first.url == url && session!._profile);
     return {
       source: { id: first.source },
       session: { id: first.session },
-      ...(first.profile && { profile: { id: first.profile } }),
+      ...(profile && { profile: { id: profile } }),
       context: {
         ...(device ||= deviceContext()),
         ...context,
@@ -243,14 +229,6 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       properties: {},
       options, // never null: a Tracardi server answers 500
     };
-  }
-
-  function learnProfile(body?: string) {
-    try {
-      session!._setProfile(JSON.parse(body!).profile.id);
-    } catch {
-      // `null` (an empty batch) or no profile in the answer: keep what is known
-    }
   }
 
   if (initOptions) init(initOptions);

@@ -41,23 +41,11 @@ export function retryAfter(header: string | null): number {
   return (+header! || 0) * 1000;
 }
 
-export const enum Verdict {
-  /** Delivered (Tracardi's 226, stored with errors, too). */
-  Ok,
-  /** The collector refuses something in the batch: halve it to find the one event to drop. */
-  Split,
-  /** The collector or the network may recover: no answer, 408, 429, 5xx. */
-  Retry,
-  /** It never will (401 unknown source, 403, 404...): retrying forever would block the queue. */
-  Drop,
-}
+/** The collector or the network may recover: no answer, 408, 429, 5xx. */
+export const retryable = (status: number) => !status || status == 408 || status == 429 || status > 499;
 
-/** What to do with a batch after the collector's answer. */
-export function verdict(status: number): Verdict {
-  if (status > 199 && status < 300) return Verdict.Ok;
-  if (status == 400 || status == 413 || status == 422) return Verdict.Split;
-  return !status || status == 408 || status == 429 || status > 499 ? Verdict.Retry : Verdict.Drop;
-}
+/** The collector refuses something in the batch: halve it to find the one event to drop. */
+export const refusesSome = (status: number) => status == 400 || status == 413 || status == 422;
 
 export const RETRY_BASE = 1000;
 export const RETRY_CAP = 60_000;
