@@ -27,13 +27,22 @@ export function timeContext(now: number) {
 }
 
 let referer: PageContext['referer'] | undefined;
+let lastPage: PageContext | undefined;
 
-/** The page an event is tracked on, read when track() is called (an SPA may navigate right after). */
+/**
+ * The page an event is tracked on, read when track() is called (an SPA may navigate right after).
+ * track() runs on every click: `location`'s getters cost about half a microsecond each in Chromium,
+ * `document.URL` a fraction of that, so the page is rebuilt only when its URL or title changed.
+ */
 export function pageContext(): PageContext {
-  const { href, pathname, hash } = location;
-  if (!referer) {
-    const [, host = '', query = ''] = document.referrer.match(/^\w+:\/\/([^/?#]+)[^?#]*\??([^#]*)/) || [];
-    referer = { host, query };
+  const url = document.URL;
+  const title = document.title;
+  if (!lastPage || lastPage.url != url || lastPage.title != title) {
+    if (!referer) {
+      const [, host = '', query = ''] = document.referrer.match(/^\w+:\/\/([^/?#]+)[^?#]*\??([^#]*)/) || [];
+      referer = { host, query };
+    }
+    lastPage = { url, path: location.pathname, hash: location.hash, title, referer };
   }
-  return { url: href, path: pathname, hash, title: document.title, referer };
+  return lastPage;
 }

@@ -60,7 +60,7 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
     for (const value of stored) {
       const [id, activity, ...profile] = (value || '').split('.');
       const at = parseInt(activity, 36);
-      if (at > last) {
+      if (id && at > last) {
         session._id = id;
         last = at;
       }

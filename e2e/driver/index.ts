@@ -1,0 +1,23 @@
+/**
+ * The browser the end-to-end tests drive: `E2E_ENGINE` (set by e2e/run.mjs from `--engine`), Chromium
+ * by default. Add an engine here and in ENGINES, with its adapter beside chromium.ts.
+ */
+import { launchChromium } from './chromium';
+import type { Browser, Engine } from './types';
+
+export type * from './types';
+export { cookie, localItem, removeCookie, removeLocalItem } from './storage';
+
+export const ENGINES: Record<Engine, () => Promise<Browser>> = {
+  chromium: launchChromium,
+};
+
+export function engineName(env = process.env): Engine {
+  const name = (env.E2E_ENGINE || 'chromium') as Engine;
+  if (!(name in ENGINES)) throw new Error(`Unknown engine ${JSON.stringify(name)}: one of ${Object.keys(ENGINES).join(', ')}`);
+  return name;
+}
+
+export function launch(engine: Engine = engineName()): Promise<Browser> {
+  return ENGINES[engine]();
+}

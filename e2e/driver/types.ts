@@ -1,0 +1,51 @@
+/**
+ * What a scenario may ask of a browser. Scenarios use only this, never an automation library, so that
+ * each engine needs one adapter here: Chromium through playwright-core now; Firefox (puppeteer-core over
+ * WebDriver BiDi) and WebKit (selenium-webdriver) can follow without touching a scenario.
+ * Keep it small: everything else a scenario needs is done in the page, through evaluate().
+ */
+
+export type Engine = 'chromium';
+
+export interface Browser {
+  readonly engine: Engine;
+  /** A fresh profile: its own cookies, localStorage and IndexedDB, shared by its pages only. */
+  newContext(): Promise<Context>;
+  close(): Promise<void>;
+}
+
+export interface Context {
+  /** Opens a page, and navigates it to `url` (waiting for `load`) when given. */
+  newPage(url?: string): Promise<Page>;
+  /** Takes the context's pages off the network (navigator.onLine false, requests fail) or back on. */
+  setOffline(offline: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GotoOptions {
+  /** The referrer the navigation carries, as a link on that page would: document.referrer shows it. */
+  referer?: string;
+}
+
+export interface Page {
+  /** Navigates, and resolves once the new page fired `load`. */
+  goto(url: string, options?: GotoOptions): Promise<void>;
+  /**
+   * Runs `fn` in the page and resolves with its (awaited) result. `fn` is serialised, so it sees only
+   * its argument and the page's globals, and both the argument and the result must be JSON-like.
+   */
+  evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  /** Reloads, and resolves once the page fired `load` again. */
+  reload(): Promise<void>;
+  /**
+   * Goes back in the session history. It resolves once the navigation committed, not on `load`: a page
+   * restored from the back/forward cache fires `pageshow`, never `load`. Wait for what the test needs.
+   */
+  back(): Promise<void>;
+  /**
+   * Closes the page as a user closing a tab would: it fires visibilitychange → hidden and pagehide, and
+   * requests it started (beacons, keepalive fetches) go on. `runBeforeUnload` also runs beforeunload.
+   */
+  close(options?: { runBeforeUnload?: boolean }): Promise<void>;
+  url(): string;
+}
