@@ -134,24 +134,6 @@ describe('delivery', () => {
     await context.close();
   });
 
-  it('on page hide, splits more than 64 KiB of multibyte events into beacons of at most 64 KiB', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage(env.page('/e2e/blank.html'));
-    await page.evaluate(() => {
-      const text = '日本語のテキスト🙂'.repeat(150); // about 3.6 KB of UTF-8, 1,650 characters
-      for (let i = 0; i < 40; i++) tracker.track('big', { i, text });
-    });
-    await page.close();
-    // The beacons carry what fits in 64 KiB; the rest waits in IndexedDB for the next page.
-    await waitFor(() => typed('big').then((events) => events.length >= 10), 'the beaconed events');
-    await context.newPage(env.page('/e2e/blank.html'));
-    await waitFor(() => typed('big').then((events) => events.length == 40), '40 big events');
-    const sizes = (await env.raw()).filter((record: { path: string }) => record.path == '/track').map((record: { contentLength: number }) => record.contentLength);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(65_536);
-    expect(sizes.reduce((sum: number, size: number) => sum + size, 0)).toBeGreaterThan(65_536);
-    await context.close();
-  });
-
   it('an event keeps the url where it was tracked after a pushState', async () => {
     const context = await env.browser.newContext();
     const page = await context.newPage(env.page('/e2e/blank.html'));
