@@ -1,24 +1,46 @@
-// `npm run test:e2e [-- --engine chromium] [vitest args]`: the end-to-end suites in a real browser.
+// `npm run test:e2e [-- --engine chromium] [vitest arguments]`: the end-to-end suites in a real browser.
+// Every argument but --engine goes to vitest (a file filter, -t "name", --reporter verbose...).
 import { spawnSync } from 'node:child_process';
-import { findChromium } from './driver/chromium.mjs';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findChromium } from './driver/find-chromium.mjs';
+
+/** How each engine is found before vitest starts; each one's adapter is in driver/ (see driver/index.ts). */
+const ENGINES = { chromium: findChromium };
 
 const args = process.argv.slice(2);
-const engineFlag = args.indexOf('--engine');
-const engine = engineFlag >= 0 ? args.splice(engineFlag, 2)[1] : 'chromium';
-if (engine != 'chromium') {
-  console.error(`Unknown engine "${engine}": this suite runs in chromium only for now.`);
+let engine = 'chromium';
+for (let i = 0; i < args.length; i++) {
+  const [flag, value] = args[i].split(/=(.*)/s);
+  if (flag != '--engine') continue;
+  const inline = value !== undefined;
+  engine = inline ? value : args[i + 1];
+  args.splice(i--, inline ? 1 : 2);
+}
+if (!(engine in ENGINES)) {
+  console.error(`Unknown engine ${JSON.stringify(engine)}: one of ${Object.keys(ENGINES).join(', ')}.`);
   process.exit(2);
 }
-if (!findChromium()) {
-  console.error(
-    'No Chromium found for the end-to-end tests. Install one of:\n' +
-      '  apt-get install -y chromium        (Debian/Ubuntu: /usr/bin/chromium)\n' +
-      '  npx playwright install chromium    (Playwright\'s own build)\n' +
-      'or set CHROMIUM_PATH to a Chromium binary.',
-  );
+try {
+  ENGINES[engine]();
+} catch (error) {
+  console.error(error.message);
   process.exit(1);
 }
-const run = spawnSync('npx', ['vitest', 'run', '--config', 'e2e/vitest.config.ts', ...args], {
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+for (const file of ['dist/tracker.min.js', 'dist/index.js']) {
+  if (!existsSync(`${root}/${file}`)) {
+    console.error(`${file} is missing: run \`npm run build\` first.`);
+    process.exit(1);
+  }
+}
+
+const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+const run = spawnSync(process.execPath, [vitest, 'run', '--config', 'e2e/vitest.config.ts', ...args], {
+  cwd: root,
   stdio: 'inherit',
   env: { ...process.env, E2E_ENGINE: engine },
 });

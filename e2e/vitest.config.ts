@@ -1,9 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Real browsers against the demo collector: one file at a time (CI has 2 cores), generous timeouts.
+// The end-to-end suites (e2e/run.mjs): real browsers against the demo collector. One file at a time,
+// since CI has 2 cores and each file runs a browser and a server; generous timeouts for slow machines.
 export default defineConfig({
   test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['e2e/**/*.e2e.ts'],
+    environment: 'node',
+    globalSetup: ['e2e/setup.ts'],
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,

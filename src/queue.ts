@@ -13,9 +13,12 @@ export interface Stored {
 }
 
 export interface Queue {
+  /** The queue, after taking in what closing pages left in localStorage. */
   _read(): Promise<Stored>;
   /** Applies `changer` in one transaction, so that tabs never interleave their changes. */
   _change(changer: (stored: Stored) => Stored): Promise<void>;
+  /** Keeps events of a page that is going away, synchronously (see SPILL). */
+  _spill(records: QueuedEvent[], dropped: number): void;
 }
 
 /** [events, characters of event JSON (close enough to bytes for a bound)] kept at most. */
@@ -23,6 +26,17 @@ export type QueueLimits = [number, number];
 
 const KEY = 'queue';
 const EMPTY: Stored = { events: [], dropped: 0 };
+/**
+ * Prefix of the localStorage entries a closing page leaves. An IndexedDB write issued from pagehide
+ * landed in 9 of 15 closes in Chromium (13 of 15 with an explicit commit); a localStorage write in 15 of
+ * 15. The next drain, in any tab, moves them into IndexedDB.
+ */
+const SPILL = 'beacon-tracker:';
+
+const merge = (stored: Stored, { events, dropped }: Stored): Stored => ({
+  events: stored.events.concat(events),
+  dropped: stored.dropped + dropped,
+});
 
 /**
  * Events wait in IndexedDB, kept across reloads and browser restarts, or in memory once IndexedDB is
@@ -42,18 +56,47 @@ export function createQueue(store: UseStore = createStore('beacon-tracker', 'que
     }
   }
 
+  async function change(changer: (stored: Stored) => Stored) {
+    await database(() =>
+      store('readwrite', (objects) => {
+        const request = objects.get(KEY);
+        request.onsuccess = () => objects.put(changer(request.result || EMPTY), KEY);
+        return promisifyRequest(objects.transaction);
+      }),
+    );
+    if (memory) memory = changer(memory);
+  }
+
   return {
-    _read: async () =>
-      (await database(() => store('readonly', (objects) => promisifyRequest<Stored>(objects.get(KEY))))) || memory || EMPTY,
-    async _change(changer) {
-      await database(() =>
-        store('readwrite', (objects) => {
-          const request = objects.get(KEY);
-          request.onsuccess = () => objects.put(changer(request.result || EMPTY), KEY);
-          return promisifyRequest(objects.transaction);
-        }),
-      );
-      if (memory) memory = changer(memory);
+    async _read() {
+      const keys: string[] = [];
+      let spilled = EMPTY;
+      try {
+        for (const key of Object.keys(localStorage)) {
+          if (key.startsWith(SPILL)) {
+            spilled = merge(spilled, JSON.parse(localStorage.getItem(key)!));
+            keys.push(key);
+          }
+        }
+      } catch {
+        // blocked storage, or an entry that is not ours after all
+      }
+      if (keys.length) {
+        await change((stored) => merge(stored, spilled));
+        for (const key of keys) localStorage.removeItem(key); // once IndexedDB holds them
+      }
+      return (await database(() => store('readonly', (objects) => promisifyRequest<Stored>(objects.get(KEY))))) || memory || EMPTY;
+    },
+
+    _change: change,
+
+    _spill(records, dropped) {
+      const spilled = { events: records, dropped };
+      try {
+        localStorage.setItem(SPILL + Math.random(), JSON.stringify(spilled));
+      } catch {
+        change((stored) => merge(stored, spilled)); // blocked or full: IndexedDB, as far as it gets
+      }
     },
   };
 }

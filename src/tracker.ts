@@ -70,6 +70,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let device: Record<string, unknown>;
   /** This page's events not yet handed to the queue: no other tab can send them. */
   let pending: QueuedEvent[] = [];
+  /** This page's events on their way into IndexedDB. */
+  let writing: QueuedEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined | 0;
   /** Events refused by track(), counted until the next write to the queue carries the count. */
   let refused = 0;
@@ -141,7 +143,9 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
 
   /** Takes this page's events, with the count of refused events, and writes them to the queue unless `beacons` carry them. */
   function handOver(beacons?: boolean) {
-    let records = pending;
+    // On hide, the events whose write to IndexedDB is still under way go too: a page torn down after
+    // pagehide never finishes it. Should the write land all the same, they are sent twice, never lost.
+    let records = beacons ? writing.concat(pending) : pending;
     const lost = refused;
     clearTimeout(timer as number);
     pending = [];
@@ -162,10 +166,16 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
         budget -= batch._bytes;
       }
     }
-    return records.length || lost ? enqueue(records, lost) : 0;
+    if (records.length || lost) {
+      if (beacons) queue._spill(records, lost);
+      else {
+        writing = writing.concat(records);
+        return queue._change((stored) => withAdded(stored, records, lost, limits)).then(() => {
+          writing = writing.filter((record) => !records.includes(record));
+        });
+      }
+    }
   }
-
-  const enqueue = (records: QueuedEvent[], lost: number) => queue._change((stored) => withAdded(stored, records, lost, limits));
 
   async function flush() {
     if (session) {

@@ -1,8 +1,8 @@
 /**
  * The browser the end-to-end tests drive: `E2E_ENGINE` (set by e2e/run.mjs from `--engine`), Chromium
- * by default. Add an engine here and in ENGINES, with its adapter beside chromium.ts.
+ * by default. Add an engine here and in ENGINES, with its adapter beside playwright.ts.
  */
-import { launchChromium } from './chromium';
+import { launchChromium } from './playwright';
 import type { Browser, Engine } from './types';
 
 export type * from './types';

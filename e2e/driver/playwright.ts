@@ -1,0 +1,48 @@
+/** Chromium through playwright-core: Debian's Chromium here, any Chromium by CHROMIUM_PATH. */
+import { chromium, type BrowserContext, type Page as PlaywrightPage } from 'playwright-core';
+import { findChromium } from './find-chromium.mjs';
+import type { Browser, Context, Page } from './types';
+
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: findChromium(),
+    args: ['--disable-gpu', '--disable-quic'],
+    // Playwright turns the back/forward cache off by default; the tracker must work with it.
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+  });
+  return {
+    engine: 'chromium',
+    newContext: async () => wrapContext(await browser.newContext()),
+    close: () => browser.close(),
+  };
+}
+
+function wrapContext(context: BrowserContext): Context {
+  return {
+    async newPage(url) {
+      const page = wrapPage(await context.newPage());
+      if (url) await page.goto(url);
+      return page;
+    },
+    setOffline: (offline) => context.setOffline(offline),
+    close: () => context.close(),
+  };
+}
+
+function wrapPage(page: PlaywrightPage): Page {
+  return {
+    async goto(url, { referer } = {}) {
+      await page.goto(url, { waitUntil: 'load', referer });
+    },
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    async reload() {
+      await page.reload({ waitUntil: 'load' });
+    },
+    async back() {
+      // A page restored from the back/forward cache never fires load again.
+      await page.goBack({ waitUntil: 'commit' });
+    },
+    close: (options) => page.close(options),
+    url: () => page.url(),
+  };
+}

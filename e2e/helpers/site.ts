@@ -1,0 +1,103 @@
+/**
+ * One demo server (collector + site) and one browser per test file, a clean collector and fresh browser
+ * contexts per test. On a failure the collector's raw log is printed: what arrived, and what was answered.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startDemoServer } from '../../demo/server.mjs';
+import { launch, type Browser, type Context } from '../driver';
+import type { Collector } from './collector';
+import { distDir } from './dist';
+
+export interface Suite {
+  readonly collector: Collector;
+  readonly collectorUrl: string;
+  readonly siteUrl: string;
+  readonly browser: Browser;
+  /** The URL of a path on the site, e.g. page('/e2e/auto-init.html'). */
+  page(path: string): string;
+  /** A fresh browser context (profile), closed after the test. */
+  context(): Promise<Context>;
+  /** Runs `close` after the test, even when it fails. */
+  cleanup(close: () => unknown): void;
+}
+
+export function useSuite(): Suite {
+  let server: Awaited<ReturnType<typeof startDemoServer>>;
+  let browser: Browser;
+  const cleanups: Array<() => unknown> = [];
+
+  beforeAll(async () => {
+    // In that order: a browser that cannot be found fails the file without a server left behind.
+    browser = await launch();
+    server = await startDemoServer({ collectorPort: 0, sitePort: 0, memory: true, staticRoots: { dist: distDir() } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach((test) => {
+    server.collector.reset();
+    test.onTestFailed(() => {
+      const lines = server.collector.rawLog.map(
+        (record) => `  #${record.seq} ${record.at} ${record.method} ${record.path} → ${record.status}, ${record.contentLength} B, ${record.eventIds.length} events`,
+      );
+      console.error(`Collector raw log of "${test.task.name}" (${lines.length} requests):\n${lines.join('\n')}`);
+    });
+  });
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
+  return {
+    get collector() {
+      return server.collector as unknown as Collector;
+    },
+    get collectorUrl() {
+      return server.collectorUrl;
+    },
+    get siteUrl() {
+      return server.siteUrl;
+    },
+    get browser() {
+      return browser;
+    },
+    page: (path) => `${server.siteUrl}${path}`,
+    async context() {
+      const context = await browser.newContext();
+      cleanups.push(() => context.close());
+      return context;
+    },
+    cleanup: (close) => void cleanups.push(close),
+  };
+}
+
+/**
+ * A pass-through to `target` that turns `Cache-Control: no-store` into `no-cache`. The demo site sends
+ * no-store with every page, and Chromium keeps such pages out of the back/forward cache
+ * (MainResourceHasCacheControlNoStore; CacheControlNoStoreCookieModified once a script set a cookie),
+ * so a bfcache scenario needs its pages served without it. no-cache still revalidates every load.
+ */
+export async function withoutNoStore(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (response) => {
+      const headers = { ...response.headers };
+      if (/no-store/.test(String(headers['cache-control']))) headers['cache-control'] = 'no-cache';
+      res.writeHead(response.statusCode!, headers);
+      response.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    // localhost, as the demo site: another site than the collector's 127.0.0.1.
+    url: `http://localhost:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
