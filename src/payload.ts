@@ -34,7 +34,7 @@ export interface Batch {
 }
 
 /** Events share a payload when they share its envelope: collector, source, session and profile. */
-const envelopeKey = ({ url, source, session, profile }: QueuedEvent) => [url, source, session, profile].join(' ');
+const envelopeKey = ({ url, source, session, profile }: QueuedEvent) => JSON.stringify([url, source, session, profile]);
 
 /** The UTF-8 size of a string, as the beacon quota counts it. */
 export const utf8Bytes = (text: string) => new Blob([text]).size;

@@ -33,6 +33,14 @@ const EMPTY: Stored = { events: [], dropped: 0 };
  */
 const SPILL = 'beacon-tracker:';
 
+function storageKeys(): string[] {
+  try {
+    return Object.keys(localStorage);
+  } catch {
+    return []; // blocked
+  }
+}
+
 const merge = (stored: Stored, { events, dropped }: Stored): Stored => ({
   events: stored.events.concat(events),
   dropped: stored.dropped + dropped,
@@ -44,7 +52,7 @@ const merge = (stored: Stored, { events, dropped }: Stored): Stored => ({
  * The queue is one value, with each event in it serialised on its own: for the usual few events a
  * change costs well under a millisecond; at the bound of 10,000 events, tens (see `npm run bench`).
  */
-export function createQueue(store: UseStore = createStore('beacon-tracker', 'queue')): Queue {
+export function createQueue(limits: QueueLimits, store: UseStore = createStore('beacon-tracker', 'queue')): Queue {
   /** Set once IndexedDB failed: from then on this page keeps its events here. */
   let memory: Stored | undefined;
 
@@ -52,7 +60,7 @@ export function createQueue(store: UseStore = createStore('beacon-tracker', 'que
     try {
       if (!memory) return await operation();
     } catch {
-      memory = EMPTY;
+      memory ||= EMPTY; // not again: another change may already have gone to memory
     }
   }
 
@@ -71,19 +79,20 @@ export function createQueue(store: UseStore = createStore('beacon-tracker', 'que
     async _read() {
       const keys: string[] = [];
       let spilled = EMPTY;
-      try {
-        for (const key of Object.keys(localStorage)) {
+      // Without IndexedDB they stay where they are: this page's memory would not outlive it.
+      for (const key of memory ? [] : storageKeys()) {
+        try {
           if (key.startsWith(SPILL)) {
             spilled = merge(spilled, JSON.parse(localStorage.getItem(key)!));
             keys.push(key);
           }
+        } catch {
+          // an entry that is not ours after all
         }
-      } catch {
-        // blocked storage, or an entry that is not ours after all
       }
       if (keys.length) {
-        await change((stored) => merge(stored, spilled));
-        for (const key of keys) localStorage.removeItem(key); // once IndexedDB holds them
+        await change((stored) => withAdded(stored, spilled.events, spilled.dropped, limits));
+        if (!memory) for (const key of keys) localStorage.removeItem(key); // once IndexedDB holds them
       }
       return (await database(() => store('readonly', (objects) => promisifyRequest<Stored>(objects.get(KEY))))) || memory || EMPTY;
     },

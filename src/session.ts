@@ -60,11 +60,13 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
     for (const value of stored) {
       const [id, activity, ...profile] = (value || '').split('.');
       const at = parseInt(activity, 36);
-      if (id && at > last) {
+      // The most recent activity wins, with its profile; a value that is not ours (no activity, or
+      // one in the future) never does.
+      if (id && at > last && at <= now) {
         session._id = id;
         last = at;
+        session._profile = profile.join('.') || session._profile;
       }
-      session._profile ||= profile.join('.') || undefined;
     }
     if (now - last > timeout) session._id = uuid();
     last = now;

@@ -108,7 +108,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     limits = [maxQueueEvents, maxQueueBytes];
     session = createSession(name, sessionTimeout, cookieDomain);
     pageId = uuid();
-    queue = createQueue();
+    queue = createQueue(limits);
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
       () => {
@@ -196,7 +196,14 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       if (wait > 0) return void setTimeout(drain, wait);
       const { events, dropped } = await queue._read();
       const batch = nextBatch(events, batchLimit, BEACON_QUOTA, (first) => envelope(first, dropped));
-      if (!batch) return;
+      if (!batch) {
+        if (!events.length) return;
+        // The oldest event does not fit in a request with this envelope (a large init context): it
+        // can never be sent, and must not hold up the others.
+        warn('dropped: too large', events[0]);
+        await queue._change((stored) => withRemoved(stored, events.slice(0, 1), 1));
+        continue;
+      }
       const sent = batch._records;
       inflight = batch._bytes;
       const answer = await post(sent[0].url, batch._body, timeout);
@@ -241,7 +248,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
         ...(dropped && { tracker: { dropped } }),
       },
       properties: {},
-      options, // never null: a Tracardi server answers 500
+      options: options || {}, // never null: a Tracardi server answers 500
     };
   }
 

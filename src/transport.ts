@@ -36,9 +36,9 @@ export function beacon(url: string, body: string): boolean {
   }
 }
 
-/** Retry-After in ms; seconds are what collectors send (an HTTP date counts as absent). */
+/** Retry-After in ms: seconds, as collectors send it (an HTTP date or anything else counts as absent). */
 export function retryAfter(header: string | null): number {
-  return (+header! || 0) * 1000;
+  return /^\s*\d+\s*$/.test(header!) ? +header! * 1000 : 0;
 }
 
 /** The collector or the network may recover: no answer, 408, 429, 5xx. */
@@ -49,12 +49,14 @@ export const refusesSome = (status: number) => status == 400 || status == 413 ||
 
 export const RETRY_BASE = 1000;
 export const RETRY_CAP = 60_000;
+/** A Retry-After is honoured up to a day (and setTimeout fires at once past 2^31 ms). */
+export const RETRY_AFTER_CAP = 86_400_000;
 
 /**
  * Ms to wait after `attempt` failures in a row: exponential, capped, with jitter (50 to 100% of the
  * step, so that tabs and visitors spread out), and never before the collector's Retry-After.
  */
 export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
-  return Math.max(retryAfterMs, Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2));
+  return Math.min(RETRY_AFTER_CAP, Math.max(retryAfterMs, Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
 }
 

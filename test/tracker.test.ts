@@ -1,0 +1,973 @@
+// @vitest-environment happy-dom
+// createTracker end to end in happy-dom: a stubbed collector (fetch), sendBeacon, onLine and page
+// lifecycle events, a fresh fake IndexedDB per test, and fake setTimeout/Date only (NOTES.md: faking
+// everything makes IndexedDB hang; fake-indexeddb runs on the real setImmediate).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IDBFactory } from 'fake-indexeddb';
+import { createStore, get } from 'idb-keyval';
+import { createTracker, type Tracker, type TrackerOptions } from '../src/tracker';
+import type { Stored } from '../src/queue';
+import { MAX_EVENT_BYTES } from '../src/event';
+
+const COLLECTOR = 'https://collector.test';
+const T0 = Date.UTC(2024, 2, 10, 9, 30, 0, 0);
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const QUOTA = 65_536;
+
+interface WireEvent {
+  id: string;
+  type: string;
+  time: { create: string };
+  properties: Record<string, unknown>;
+  options: Record<string, unknown>;
+  context: Record<string, unknown> & { page: Record<string, unknown> };
+}
+interface Payload {
+  source: { id: string };
+  session: { id: string };
+  profile?: { id: string };
+  context: Record<string, any>;
+  properties: Record<string, unknown>;
+  options: Record<string, unknown>;
+  events: WireEvent[];
+}
+interface Request {
+  url: string;
+  body: Payload;
+  bytes: number;
+  init: RequestInit;
+  /** Fake time at which it was sent. */
+  at: number;
+}
+
+let requests: Request[];
+let beacons: { url: string; blob: Blob }[];
+/** How the stubbed collector answers a request. */
+let answer: (request: Request) => Response | Promise<Response>;
+let online: boolean;
+let beaconAccepts: (blob: Blob) => boolean;
+let fetchStub: ReturnType<typeof vi.fn>;
+let sendBeacon: ReturnType<typeof vi.fn>;
+
+/** A Tracardi collector's answer to a stored payload. */
+const tracardi = (profile = 'p1') =>
+  new Response(JSON.stringify({ profile: { id: profile } }), { status: 200, headers: { 'content-type': 'application/json' } });
+const status = (code: number, headers: Record<string, string> = {}) =>
+  new Response(code < 300 ? 'null' : JSON.stringify({ detail: 'error' }), { status: code, headers });
+
+// The lifecycle listeners each tracker adds to window, removed after each test: trackers of earlier
+// tests must not answer this test's `online` and `visibilitychange` events.
+const realAddEventListener = globalThis.addEventListener;
+const realRemoveEventListener = globalThis.removeEventListener;
+const listeners: [string, EventListenerOrEventListenerObject, unknown][] = [];
+
+const redefined: [object, string, PropertyDescriptor | undefined][] = [];
+function redefine(target: object, key: string, descriptor: PropertyDescriptor) {
+  redefined.push([target, key, Object.getOwnPropertyDescriptor(target, key)]);
+  Object.defineProperty(target, key, { configurable: true, ...descriptor });
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });
+  vi.stubGlobal('indexedDB', new IDBFactory());
+  requests = [];
+  beacons = [];
+  online = true;
+  answer = () => tracardi();
+  beaconAccepts = () => true;
+  fetchStub = vi.fn(async (url: string, init: RequestInit) => {
+    const blob = init.body as Blob;
+    const request = { url, body: JSON.parse(await blob.text()), bytes: blob.size, init, at: Date.now() };
+    requests.push(request);
+    return answer(request);
+  });
+  vi.stubGlobal('fetch', fetchStub);
+  sendBeacon = vi.fn((url: string, blob: Blob) => {
+    const accepted = beaconAccepts(blob);
+    if (accepted) beacons.push({ url, blob });
+    return accepted;
+  });
+  redefine(navigator, 'sendBeacon', { value: sendBeacon });
+  redefine(navigator, 'onLine', { get: () => online });
+  vi.stubGlobal('addEventListener', (type: string, listener: EventListenerOrEventListenerObject, options?: unknown) => {
+    listeners.push([type, listener, options]);
+    realAddEventListener(type, listener, options as AddEventListenerOptions);
+  });
+  localStorage.clear();
+  for (const cookie of document.cookie.split('; ')) {
+    const name = cookie.split('=')[0];
+    if (name) document.cookie = `${name}=; max-age=-1; path=/`;
+  }
+  history.replaceState({}, '', '/');
+  document.title = 'Home';
+});
+
+afterEach(() => {
+  for (const [type, listener, options] of listeners.splice(0)) realRemoveEventListener(type, listener, options as EventListenerOptions);
+  for (const [target, key, before] of redefined.splice(0).reverse()) {
+    if (before) Object.defineProperty(target, key, before);
+    else delete (target as Record<string, unknown>)[key];
+  }
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+/** Real macrotasks (IndexedDB work), without moving the fake clock. */
+async function idle(hops = 100) {
+  for (let i = 0; i < hops; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+/** Waits, in real macrotasks and without moving the fake clock, until `condition` holds. */
+async function until(condition: () => boolean, what = 'the condition') {
+  for (let i = 0; i < 2000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A tracker whose init() drain (of what earlier pages left) is done. */
+async function start(options: Partial<TrackerOptions> = {}): Promise<Tracker> {
+  const tracker = createTracker({ url: COLLECTOR, source: 'web', ...options } as TrackerOptions);
+  await tracker.flush();
+  return tracker;
+}
+
+/** The shared queue in IndexedDB, read as another tab would. */
+async function queued(): Promise<Stored> {
+  return (await get<Stored>('queue', createStore('beacon-tracker', 'queue'))) || { events: [], dropped: 0 };
+}
+const queuedIds = async () => (await queued()).events.map((record) => record.id);
+
+const eventIds = (request: Request | Payload) => ('body' in request ? request.body : request).events.map((event) => event.id);
+const allSent = () => requests.flatMap(eventIds);
+const payloadOf = async (blob: Blob): Promise<Payload> => JSON.parse(await blob.text());
+
+function hide() {
+  redefine(document, 'visibilityState', { get: () => 'hidden' });
+  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+}
+
+describe('init()', () => {
+  it.each<[string, unknown]>([
+    ['no options', undefined],
+    ['empty options', {}],
+    ['no url', { source: 'web' }],
+    ['an empty url', { url: '', source: 'web' }],
+    ['a url without scheme', { url: 'collector.test', source: 'web' }],
+    ['a protocol-relative url', { url: '//collector.test', source: 'web' }],
+    ['an ftp url', { url: 'ftp://collector.test', source: 'web' }],
+    ['a scheme without host', { url: 'https://', source: 'web' }],
+    ['a path only', { url: '/track', source: 'web' }],
+    ['no source', { url: COLLECTOR }],
+    ['an empty source', { url: COLLECTOR, source: '' }],
+    ['a number as source', { url: COLLECTOR, source: 42 }],
+  ])('throws TypeError on %s', (_name, options) => {
+    expect(() => createTracker().init(options as TrackerOptions)).toThrow(TypeError);
+    expect(() => createTracker().init(options as TrackerOptions)).toThrow(/beacon-tracker: init\(\) needs url \(http\/https\) and source/);
+  });
+
+  it.each(['http://127.0.0.1:8686', 'https://collector.test', 'https://collector.test/base', 'http://localhost'])('accepts %s', async (url) => {
+    const tracker = createTracker();
+    expect(() => tracker.init({ url, source: 'web' })).not.toThrow();
+    expect(tracker.sessionId).toMatch(UUID_V4);
+    await tracker.flush();
+  });
+
+  it('throws TypeError when called twice', async () => {
+    const tracker = createTracker({ url: COLLECTOR, source: 'web' });
+    expect(() => tracker.init({ url: COLLECTOR, source: 'web' })).toThrow(TypeError);
+    expect(() => tracker.init({ url: COLLECTOR, source: 'web' })).toThrow(/init\(\) twice/);
+    const other = createTracker();
+    other.init({ url: COLLECTOR, source: 'web' });
+    expect(() => other.init({ url: COLLECTOR, source: 'other' })).toThrow(/twice/);
+    await Promise.all([tracker.flush(), other.flush()]);
+  });
+
+  it('a failed init() leaves the tracker uninitialised, and a valid one after it works', async () => {
+    const tracker = createTracker();
+    expect(() => tracker.init({ url: 'nope', source: 'web' })).toThrow(TypeError);
+    expect(tracker.sessionId).toBeUndefined();
+    expect(() => tracker.track('view')).toThrow(/init\(\) first/);
+    tracker.init({ url: COLLECTOR, source: 'web' });
+    expect(tracker.track('view')).not.toBe('');
+    await tracker.flush();
+    expect(requests).toHaveLength(1);
+  });
+
+  it('strips trailing slashes: the payload goes to <url>/track', async () => {
+    const tracker = await start({ url: `${COLLECTOR}/base///` });
+    tracker.track('view');
+    await tracker.flush();
+    expect(requests[0].url).toBe(`${COLLECTOR}/base/track`);
+  });
+
+  it('sends what an earlier page left in the queue', async () => {
+    online = false;
+    const earlier = await start();
+    const id = earlier.track('view');
+    await earlier.flush();
+    expect(await queuedIds()).toEqual([id]);
+    expect(requests).toHaveLength(0);
+    online = true; // the next page load, online
+    await start();
+    expect(allSent()).toEqual([id]);
+    expect(await queuedIds()).toEqual([]);
+  });
+});
+
+describe('track(): validation', () => {
+  it('throws TypeError before init()', () => {
+    expect(() => createTracker().track('view')).toThrow(TypeError);
+    expect(() => createTracker().track('view')).toThrow(/init\(\) first/);
+  });
+
+  it.each<[string, unknown]>([
+    ['an empty type', ''],
+    ['no type', undefined],
+    ['null', null],
+    ['a number', 5],
+    ['an object', { type: 'view' }],
+    ['an array', ['view']],
+  ])('throws TypeError on %s as type', async (_name, type) => {
+    const tracker = await start();
+    expect(() => tracker.track(type as string)).toThrow(TypeError);
+    expect(() => tracker.track(type as string)).toThrow(/track\(\) needs a type/);
+  });
+
+  it.each<[string, unknown]>([
+    ['a string', 'text'],
+    ['a number', 5],
+    ['a boolean', true],
+    ['an array', [1, 2]],
+    ['a function', () => ({})],
+  ])('throws TypeError on %s as properties', async (_name, properties) => {
+    const tracker = await start();
+    expect(() => tracker.track('view', properties as Record<string, unknown>)).toThrow(TypeError);
+  });
+
+  it('accepts no properties, null and an object', async () => {
+    const tracker = await start();
+    for (const properties of [undefined, null, {}, { a: 1 }]) expect(tracker.track('view', properties as never)).not.toBe('');
+  });
+
+  it('an invalid call queues nothing and is not counted as dropped', async () => {
+    const tracker = await start();
+    expect(() => tracker.track('')).toThrow();
+    const id = tracker.track('ok');
+    await tracker.flush();
+    expect(allSent()).toEqual([id]);
+    expect(requests[0].body.context.tracker).toBeUndefined();
+  });
+});
+
+describe('track(): the hot path', () => {
+  it('returns a string id at once: this page id and a counter', async () => {
+    const tracker = await start();
+    const ids = [tracker.track('a'), tracker.track('b'), tracker.track('c')];
+    for (const id of ids) expect(typeof id).toBe('string');
+    const [page] = ids[0].split(/-(?=[^-]+$)/);
+    expect(page).toMatch(UUID_V4);
+    expect(ids).toEqual([`${page}-1`, `${page}-2`, `${page}-3`]);
+    await tracker.flush();
+    expect(allSent()).toEqual(ids);
+  });
+
+  it('does no storage or network work on its path (until its timer fires)', async () => {
+    const tracker = await start({ flushInterval: 1000 });
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    const setItem = vi.spyOn(localStorage, 'setItem');
+    const getItem = vi.spyOn(localStorage, 'getItem');
+    const cookie = vi.spyOn(document, 'cookie', 'set');
+    fetchStub.mockClear();
+    for (let i = 0; i < 5; i++) tracker.track('click', { i });
+    await idle(200);
+    expect(transaction).not.toHaveBeenCalled();
+    expect(fetchStub).not.toHaveBeenCalled();
+    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(setItem).not.toHaveBeenCalled();
+    expect(getItem).not.toHaveBeenCalled();
+    expect(cookie).not.toHaveBeenCalled();
+    // The spies do see the work once the timer fires: the queue written, the request sent.
+    await vi.advanceTimersByTimeAsync(1000);
+    await until(() => requests.length == 1, 'the request');
+    expect(transaction).toHaveBeenCalled();
+  });
+});
+
+describe('when events leave', () => {
+  it('batchSize events trigger a send without waiting for flushInterval', async () => {
+    const tracker = await start({ batchSize: 3, flushInterval: 60_000 });
+    tracker.track('a');
+    tracker.track('b');
+    await vi.advanceTimersByTimeAsync(0);
+    await idle();
+    expect(requests).toHaveLength(0);
+    tracker.track('c');
+    await vi.advanceTimersByTimeAsync(0);
+    await until(() => requests.length == 1, 'the batch');
+    expect(requests[0].body.events.map((e) => e.type)).toEqual(['a', 'b', 'c']);
+    expect(requests[0].at).toBe(T0); // no time passed
+  });
+
+  it('flushInterval sends a smaller batch, counted from the first event', async () => {
+    const tracker = await start({ batchSize: 10, flushInterval: 1000 });
+    tracker.track('a');
+    await vi.advanceTimersByTimeAsync(600);
+    tracker.track('b'); // does not restart the timer
+    await vi.advanceTimersByTimeAsync(399);
+    await idle();
+    expect(requests).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => requests.length == 1, 'the timed batch');
+    expect(requests[0].body.events.map((e) => e.type)).toEqual(['a', 'b']);
+    expect(requests[0].at).toBe(T0 + 1000);
+  });
+
+  it('an event after a send starts a new timer', async () => {
+    const tracker = await start({ flushInterval: 1000 });
+    tracker.track('a');
+    await vi.advanceTimersByTimeAsync(1000);
+    await until(() => requests.length == 1);
+    await vi.advanceTimersByTimeAsync(5000);
+    tracker.track('b');
+    await vi.advanceTimersByTimeAsync(999);
+    await idle();
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => requests.length == 2);
+    expect(requests[1].at).toBe(T0 + 7000);
+  });
+
+  it('flush() resolves only after the request was answered, and the queue is empty then', async () => {
+    let respond!: () => void;
+    answer = () => new Promise<Response>((resolve) => (respond = () => resolve(tracardi())));
+    const tracker = await start();
+    tracker.track('a');
+    let resolved = false;
+    const flushed = tracker.flush().then(() => (resolved = true));
+    await until(() => requests.length == 1, 'the request');
+    await idle();
+    expect(resolved).toBe(false);
+    respond();
+    await flushed;
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('flush() with nothing tracked sends nothing', async () => {
+    const tracker = await start();
+    await tracker.flush();
+    expect(requests).toHaveLength(0);
+  });
+
+  it('at most 100 events per request', async () => {
+    const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
+    const ids = Array.from({ length: 250 }, (_, i) => tracker.track('e', { i }));
+    await tracker.flush();
+    expect(requests.map((r) => r.body.events.length)).toEqual([100, 100, 50]);
+    expect(allSent()).toEqual(ids);
+  });
+
+  it('requests stay within 64 KiB (keepalive shares the beacon quota)', async () => {
+    const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
+    const ids = Array.from({ length: 40 }, (_, i) => tracker.track('e', { text: '€'.repeat(2000), i }));
+    await tracker.flush();
+    expect(requests.length).toBeGreaterThan(1);
+    for (const request of requests) expect(request.bytes).toBeLessThanOrEqual(QUOTA);
+    expect(allSent()).toEqual(ids);
+  });
+});
+
+describe('the payload', () => {
+  it('has source, session, context and options, and no profile before the collector gave one', async () => {
+    const tracker = await start();
+    const id = tracker.track('view', { a: 1 });
+    await tracker.flush();
+    const payload = requests[0].body;
+    expect(requests[0].url).toBe(`${COLLECTOR}/track`);
+    expect(payload.source).toEqual({ id: 'web' });
+    expect(payload.session.id).toMatch(UUID_V4);
+    expect(payload.session.id).toBe(tracker.sessionId);
+    expect('profile' in payload).toBe(false);
+    expect(payload.context.browser.local.browser.userAgent).toBe(navigator.userAgent);
+    expect(payload.context.browser.local.browser.language).toBe(navigator.language);
+    expect(payload.context.screen.local).toMatchObject({ width: screen.width, height: screen.height });
+    expect(payload.context.time).toEqual({ local: new Date(T0).toISOString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone });
+    expect(payload.context.tracker).toBeUndefined();
+    expect(payload.properties).toEqual({});
+    expect(payload.options).toEqual({});
+    expect(eventIds(payload)).toEqual([id]);
+  });
+
+  it('carries the profile id the collector gave afterwards, and keeps it for the next page', async () => {
+    const tracker = await start();
+    tracker.track('first');
+    await tracker.flush();
+    expect(tracker.profileId).toBe('p1');
+    tracker.track('second');
+    await tracker.flush();
+    expect(requests[1].body.profile).toEqual({ id: 'p1' });
+    const nextPage = await start();
+    nextPage.track('third');
+    await nextPage.flush();
+    expect(requests[2].body.profile).toEqual({ id: 'p1' });
+    expect(requests[2].body.session.id).toBe(requests[0].body.session.id);
+  });
+
+  it('events tracked before the first answer go with the profile it gave', async () => {
+    let respond!: () => void;
+    answer = () => (requests.length == 1 ? new Promise<Response>((resolve) => (respond = () => resolve(tracardi('p9')))) : tracardi('p9'));
+    const tracker = await start();
+    tracker.track('a');
+    const flushed = tracker.flush();
+    await until(() => requests.length == 1);
+    tracker.track('b'); // while the first request waits for its answer
+    respond();
+    await flushed;
+    await tracker.flush();
+    expect(requests[1].body.profile).toEqual({ id: 'p9' });
+    expect(requests[1].body.events.map((e) => e.type)).toEqual(['b']);
+  });
+
+  it('an answer without a profile (null, other JSON, not JSON) keeps the known one', async () => {
+    const answers = [tracardi('p1'), status(200), new Response('{"ok":true}'), new Response('not json')];
+    answer = () => answers.shift() || tracardi('p1');
+    const tracker = await start();
+    for (let i = 0; i < 4; i++) {
+      tracker.track('e');
+      await tracker.flush();
+      expect(tracker.profileId).toBe('p1');
+    }
+    expect(requests).toHaveLength(4);
+  });
+
+  it('options and context from init() go in every payload', async () => {
+    const tracker = await start({ options: { saveEvents: true, debugger: false }, context: { ip: '203.0.113.7' } });
+    tracker.track('view');
+    await tracker.flush();
+    expect(requests[0].body.options).toEqual({ saveEvents: true, debugger: false });
+    expect(requests[0].body.context.ip).toBe('203.0.113.7');
+    expect(requests[0].body.context.browser).toBeDefined();
+  });
+
+  // BUG (tracker.ts init): `options = {}` is a destructuring default, which applies to undefined only:
+  // init({ options: null }) (plain JavaScript, a config object with null for "none") sends
+  // `"options": null`, which a Tracardi server answers with 500; 500 is retryable, so every payload is
+  // retried for ever and nothing is ever delivered. The envelope's comment says "never null".
+  it('options is {} when init() got options: null', async () => {
+    const tracker = await start({ options: null as never });
+    tracker.track('view');
+    await tracker.flush();
+    expect(requests[0].body.options).toEqual({}); // actually null
+  });
+
+  it('each event has its id, type, time, properties, options and page context', async () => {
+    document.title = 'Red shoes';
+    history.pushState({}, '', '/products/42?color=red#reviews');
+    const tracker = await start();
+    await vi.advanceTimersByTimeAsync(1234);
+    tracker.track('view', { sku: 42 });
+    tracker.track('late', {}, { time: new Date(T0 - 60_000), options: { tag: 'x' }, context: { campaign: 'spring' } });
+    history.pushState({}, '', '/cart');
+    tracker.track('cart');
+    await tracker.flush();
+    const [view, late, cart] = requests[0].body.events;
+    expect(view).toEqual({
+      id: expect.any(String),
+      type: 'view',
+      time: { create: new Date(T0 + 1234).toISOString() },
+      properties: { sku: 42 },
+      options: {},
+      context: {
+        page: {
+          url: 'http://localhost:3000/products/42?color=red#reviews',
+          path: '/products/42',
+          hash: '#reviews',
+          title: 'Red shoes',
+          referer: { host: '', query: '' },
+        },
+      },
+    });
+    expect(late.time.create).toBe(new Date(T0 - 60_000).toISOString());
+    expect(late.options).toEqual({ tag: 'x' });
+    expect(late.context).toMatchObject({ campaign: 'spring', page: { path: '/products/42' } });
+    expect(cart.context.page).toMatchObject({ url: 'http://localhost:3000/cart', path: '/cart', hash: '' });
+  });
+
+  it('an event keeps the session it was tracked in, after the timeout too', async () => {
+    const tracker = await start({ sessionTimeout: 1, flushInterval: 10 * 60_000 });
+    tracker.track('a');
+    const first = tracker.sessionId;
+    await vi.advanceTimersByTimeAsync(61_000);
+    tracker.track('b');
+    expect(tracker.sessionId).not.toBe(first);
+    await tracker.flush();
+    expect(requests.map((r) => [r.body.session.id, r.body.events.map((e) => e.type)])).toEqual([
+      [first, ['a']],
+      [tracker.sessionId, ['b']],
+    ]);
+  });
+});
+
+describe('collector answers', () => {
+  it.each([400, 413, 422])('%i for a batch with one bad event: the others are delivered, the bad one dropped and reported', async (code) => {
+    answer = (request) => (request.body.events.some((e) => e.properties.bad) ? status(code) : tracardi());
+    const tracker = await start();
+    const [a, b, bad, d] = [tracker.track('a'), tracker.track('b'), tracker.track('x', { bad: true }), tracker.track('d')];
+    await tracker.flush();
+    const delivered = requests.filter((r) => !r.body.events.some((e) => e.properties.bad)).flatMap(eventIds);
+    expect(delivered.sort()).toEqual([a, b, d].sort());
+    expect(new Set(delivered).size).toBe(delivered.length); // each once
+    // The batch was halved until the bad event was alone, then dropped.
+    const withBad = requests.filter((r) => eventIds(r).includes(bad));
+    expect(eventIds(withBad[withBad.length - 1])).toEqual([bad]);
+    expect(requests.length).toBeLessThanOrEqual(6);
+    expect(await queued()).toEqual({ events: [], dropped: 0 });
+    // Its loss is reported, once, in a payload after it was dropped.
+    const reports = requests.filter((r) => r.body.context.tracker);
+    expect(reports.map((r) => r.body.context.tracker)).toEqual([{ dropped: 1 }]);
+    expect(requests.indexOf(reports[0])).toBeGreaterThan(requests.indexOf(withBad[withBad.length - 1]));
+    tracker.track('later');
+    await tracker.flush();
+    expect(requests[requests.length - 1].body.context.tracker).toBeUndefined();
+  });
+
+  it('226 (stored with errors) counts as delivered', async () => {
+    answer = () => status(226);
+    const tracker = await start();
+    tracker.track('a');
+    await tracker.flush();
+    expect(await queued()).toEqual({ events: [], dropped: 0 });
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    await idle();
+    expect(requests).toHaveLength(1);
+  });
+
+  describe('retries', () => {
+    beforeEach(() => {
+      vi.spyOn(Math, 'random').mockReturnValue(0.5); // backoff = 75% of the step: 750 ms, then 1500 ms
+    });
+
+    it.each<[string, () => Response | Promise<Response>]>([
+      ['503', () => status(503)],
+      ['500', () => status(500)],
+      ['429', () => status(429)],
+      ['408', () => status(408)],
+      ['a network error', () => Promise.reject(new TypeError('Failed to fetch'))],
+    ])('%s is retried after a backoff: no request before the delay, one after', async (_name, failure) => {
+      const answers = [failure, failure, () => tracardi()];
+      answer = () => answers.shift()!();
+      const tracker = await start();
+      const id = tracker.track('a');
+      await tracker.flush();
+      expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(749);
+      await idle();
+      expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length == 2, 'the first retry');
+      expect(requests[1].at - requests[0].at).toBe(750);
+      // The second failure doubles the step.
+      await vi.advanceTimersByTimeAsync(1499);
+      await idle();
+      expect(requests).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length == 3, 'the second retry');
+      expect(requests[2].at - requests[1].at).toBe(1500);
+      expect(requests.map(eventIds)).toEqual([[id], [id], [id]]);
+      await until(() => !fetchStub.mock.results.some((r) => r.type == 'incomplete'));
+      await idle();
+      expect(await queued()).toEqual({ events: [], dropped: 0 });
+    });
+
+    it('Retry-After is honoured when longer than the backoff', async () => {
+      const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
+      answer = () => answers.shift()!;
+      const tracker = await start();
+      tracker.track('a');
+      await tracker.flush();
+      await vi.advanceTimersByTimeAsync(4999);
+      await idle();
+      expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length == 2, 'the retry');
+      expect(requests[1].at - requests[0].at).toBe(5000);
+    });
+
+    it('flush() during the backoff does not send before the delay', async () => {
+      const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
+      answer = () => answers.shift()!;
+      const tracker = await start();
+      tracker.track('a');
+      await tracker.flush();
+      tracker.track('b');
+      await tracker.flush();
+      await vi.advanceTimersByTimeAsync(4000);
+      await tracker.flush();
+      expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      await until(() => requests.length == 2);
+      expect(requests[1].body.events.map((e) => e.type)).toEqual(['a', 'b']);
+    });
+
+    it("events wait in the queue while the collector fails, and the 'online' event retries at once", async () => {
+      const answers = [status(503, { 'Retry-After': '600' }), tracardi()];
+      answer = () => answers.shift()!;
+      const tracker = await start();
+      const id = tracker.track('a');
+      await tracker.flush();
+      expect(await queuedIds()).toEqual([id]);
+      window.dispatchEvent(new Event('online'));
+      await until(() => requests.length == 2, 'the retry on online');
+      expect(requests[1].at).toBe(requests[0].at);
+    });
+  });
+
+  it.each([401, 403, 404])('%i drops the batch, counts it, and does not retry', async (code) => {
+    const answers = [status(code)];
+    answer = () => answers.shift() || tracardi();
+    const tracker = await start();
+    tracker.track('a');
+    tracker.track('b');
+    await tracker.flush();
+    expect(requests).toHaveLength(1);
+    expect(await queued()).toEqual({ events: [], dropped: 2 });
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    await idle();
+    expect(requests).toHaveLength(1);
+    const c = tracker.track('c');
+    await tracker.flush();
+    expect(eventIds(requests[1])).toEqual([c]);
+    expect(requests[1].body.context.tracker).toEqual({ dropped: 2 });
+    expect((await queued()).dropped).toBe(0);
+    tracker.track('d');
+    await tracker.flush();
+    expect(requests[2].body.context.tracker).toBeUndefined();
+  });
+});
+
+describe('offline', () => {
+  it("sends nothing while navigator.onLine is false, and delivers after the 'online' event", async () => {
+    online = false;
+    const tracker = await start();
+    const ids = [tracker.track('a'), tracker.track('b')];
+    await tracker.flush();
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    await idle();
+    expect(fetchStub).not.toHaveBeenCalled();
+    expect(await queuedIds()).toEqual(ids);
+    online = true;
+    window.dispatchEvent(new Event('online'));
+    await until(() => requests.length == 1, 'the request after online');
+    expect(eventIds(requests[0])).toEqual(ids);
+    await until(() => fetchStub.mock.results.every((r) => r.type != 'incomplete'));
+    await idle();
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('a hidden page sends no beacon while offline: the events stay queued for the network to come back', async () => {
+    online = false;
+    const tracker = await start({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    hide();
+    expect(sendBeacon).not.toHaveBeenCalled();
+    await idle();
+    expect(fetchStub).not.toHaveBeenCalled();
+    online = true;
+    window.dispatchEvent(new Event('online'));
+    await until(() => requests.length == 1, 'the request after online');
+    expect(allSent()).toEqual(ids);
+  });
+});
+
+// What a hidden page does not beacon is kept (IndexedDB, or whatever the queue uses for a closing page):
+// these tests check it by delivery, through the same tracker or the next page's, not by storage layout.
+describe('page hidden', () => {
+  it('pending events go by sendBeacon, as application/json Blobs, and nothing is left queued', async () => {
+    const tracker = await start({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b'), tracker.track('c')];
+    hide();
+    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    const [{ url, blob }] = beacons;
+    expect(url).toBe(`${COLLECTOR}/track`);
+    expect(blob).toBeInstanceOf(Blob);
+    expect(blob.type).toBe('application/json');
+    expect(blob.size).toBeLessThanOrEqual(QUOTA);
+    const payload = await payloadOf(blob);
+    expect(eventIds(payload)).toEqual(ids);
+    expect(payload.source).toEqual({ id: 'web' });
+    expect(payload.session.id).toBe(tracker.sessionId);
+    expect(payload.options).toEqual({});
+    expect(payload.context.browser.local.browser.userAgent).toBe(navigator.userAgent);
+    await idle();
+    expect(fetchStub).not.toHaveBeenCalled();
+    // Nothing left for the timer, a flush, or the next page.
+    await vi.advanceTimersByTimeAsync(60_000);
+    await tracker.flush();
+    await start();
+    expect(requests).toHaveLength(0);
+    expect(await queued()).toEqual({ events: [], dropped: 0 });
+  });
+
+  it('events on their way into IndexedDB when the page hides go too (sent twice at worst, never lost)', async () => {
+    const tracker = await start({ flushInterval: 60_000 });
+    const a = tracker.track('a');
+    const flushed = tracker.flush(); // the write to IndexedDB starts, and has not landed
+    const b = tracker.track('b');
+    hide();
+    expect(beacons.length).toBeGreaterThan(0);
+    const beaconed = (await Promise.all(beacons.map((x) => payloadOf(x.blob)))).flatMap(eventIds);
+    expect(beaconed).toEqual([a, b]);
+    await flushed;
+    expect(new Set(allSent().concat(beaconed))).toEqual(new Set([a, b]));
+  });
+
+  it('visibilitychange to visible does nothing', async () => {
+    const tracker = await start({ flushInterval: 60_000 });
+    tracker.track('a');
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+    expect(sendBeacon).not.toHaveBeenCalled();
+  });
+
+  it('pagehide beacons the pending events too, and only once with visibilitychange', async () => {
+    const tracker = await start({ flushInterval: 60_000 });
+    const id = tracker.track('a');
+    hide();
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual([id]);
+  });
+
+  it('pagehide alone (Safari may skip visibilitychange) beacons them', async () => {
+    const tracker = await start({ flushInterval: 60_000 });
+    const id = tracker.track('a');
+    window.dispatchEvent(new Event('pagehide'));
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual([id]);
+  });
+
+  it('beacons stay within 64 KiB in all; the rest is delivered by the next page, every event once', async () => {
+    const tracker = await start({ batchSize: 1000, flushInterval: 60 * 60_000 });
+    const ids = Array.from({ length: 30 }, (_, i) => tracker.track('big', { i, text: 'x'.repeat(5000) }));
+    hide();
+    for (const { blob } of beacons) expect(blob.size).toBeLessThanOrEqual(QUOTA);
+    expect(beacons.reduce((sum, b) => sum + b.blob.size, 0)).toBeLessThanOrEqual(QUOTA);
+    const beaconed = (await Promise.all(beacons.map((b) => payloadOf(b.blob)))).flatMap(eventIds);
+    expect(beaconed.length).toBeGreaterThan(0);
+    expect(beaconed.length).toBeLessThan(ids.length);
+    expect(fetchStub).not.toHaveBeenCalled(); // nothing over the quota as keepalive either
+    await start(); // the next page
+    expect([...beaconed, ...allSent()]).toEqual(ids);
+  });
+
+  it('one beacon per envelope (here: sessions), all within the quota', async () => {
+    const tracker = await start({ sessionTimeout: 1, flushInterval: 60 * 60_000 });
+    const ids: string[] = [];
+    const sessions: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push(tracker.track('big', { text: 'y'.repeat(20_000) }));
+      sessions.push(tracker.sessionId!);
+      await vi.advanceTimersByTimeAsync(61_000);
+    }
+    expect(new Set(sessions).size).toBe(4);
+    hide();
+    const payloads = await Promise.all(beacons.map((b) => payloadOf(b.blob)));
+    expect(payloads.map((p) => p.session.id)).toEqual(sessions.slice(0, 3));
+    expect(payloads.map(eventIds)).toEqual([[ids[0]], [ids[1]], [ids[2]]]);
+    expect(beacons.reduce((sum, b) => sum + b.blob.size, 0)).toBeLessThanOrEqual(QUOTA);
+    await start(); // 4 × 20 KB is over the quota: the last one waits for the next page
+    expect(requests.map((r) => [r.body.session.id, eventIds(r)])).toEqual([[sessions[3], [ids[3]]]]);
+  });
+
+  it('sendBeacon returning false leaves the events queued, and they are delivered later', async () => {
+    beaconAccepts = () => false;
+    answer = () => Promise.reject(new TypeError('keepalive over the quota')); // no other way out now
+    const tracker = await start({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    hide();
+    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    await until(() => fetchStub.mock.results.every((r) => r.type != 'incomplete'));
+    await idle();
+    answer = () => tracardi();
+    const delivered = requests.length;
+    await start(); // the next page
+    expect(requests.slice(delivered).flatMap(eventIds)).toEqual(ids);
+  });
+
+  it('sends no beacon while the collector is failing: everything stays queued', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    answer = () => status(503);
+    const tracker = await start({ flushInterval: 60_000 });
+    const first = tracker.track('a');
+    await tracker.flush();
+    const second = tracker.track('b');
+    hide();
+    expect(sendBeacon).not.toHaveBeenCalled();
+    answer = () => tracardi();
+    await vi.advanceTimersByTimeAsync(750);
+    await until(() => requests.length == 2, 'the retry');
+    await until(() => fetchStub.mock.results.every((r) => r.type != 'incomplete'));
+    await tracker.flush();
+    expect(requests.slice(1).flatMap(eventIds)).toEqual([first, second]);
+  });
+
+  it('the session is written on hide', async () => {
+    const tracker = await start({ flushInterval: 60_000 });
+    await vi.advanceTimersByTimeAsync(5000);
+    tracker.track('a');
+    const setItem = vi.spyOn(localStorage, 'setItem');
+    hide();
+    expect(setItem).toHaveBeenCalledWith('bt', `${tracker.sessionId}.${(T0 + 5000).toString(36)}.`);
+  });
+});
+
+describe('refused events', () => {
+  it("a too large, circular or BigInt event returns '' and is counted in a later payload", async () => {
+    const tracker = await start();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(tracker.track('big', { text: 'é'.repeat(40_000) })).toBe('');
+    expect(tracker.track('loop', circular)).toBe('');
+    expect(tracker.track('bigint', { n: BigInt(1) })).toBe('');
+    expect(tracker.track('when', {}, { time: new Date(NaN) })).toBe('');
+    const ok = tracker.track('ok');
+    await tracker.flush();
+    expect(allSent()).toEqual([ok]);
+    expect(requests[0].body.context.tracker).toEqual({ dropped: 4 });
+    tracker.track('next');
+    await tracker.flush();
+    expect(requests[1].body.context.tracker).toBeUndefined();
+  });
+
+  it('the count waits in the queue when no event follows, and goes with the next one', async () => {
+    const tracker = await start();
+    expect(tracker.track('big', { text: '😀'.repeat(20_000) })).toBe('');
+    await tracker.flush();
+    expect(requests).toHaveLength(0);
+    expect(await queued()).toEqual({ events: [], dropped: 1 });
+    tracker.track('ok');
+    await tracker.flush();
+    expect(requests[0].body.context.tracker).toEqual({ dropped: 1 });
+  });
+
+  it('warns in the console only with debug', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const quiet = await start();
+    quiet.track('big', { text: 'x'.repeat(70_000) });
+    expect(warn).not.toHaveBeenCalled();
+    const loud = await start({ debug: true, name: 'bt2' });
+    loud.track('big', { text: 'x'.repeat(70_000) });
+    expect(warn).toHaveBeenCalledWith('beacon-tracker:', 'event refused:', expect.any(RangeError));
+  });
+});
+
+describe('queue bound', () => {
+  it('past maxQueueEvents the oldest go, and the loss is reported', async () => {
+    online = false;
+    const tracker = await start({ maxQueueEvents: 3 });
+    const ids = Array.from({ length: 5 }, (_, i) => tracker.track('e', { i }));
+    await tracker.flush();
+    expect(await queued()).toEqual({ events: expect.any(Array), dropped: 2 });
+    expect(await queuedIds()).toEqual(ids.slice(2));
+    online = true;
+    window.dispatchEvent(new Event('online'));
+    await until(() => requests.length == 1);
+    expect(eventIds(requests[0])).toEqual(ids.slice(2));
+    expect(requests[0].body.context.tracker).toEqual({ dropped: 2 });
+  });
+});
+
+describe('navigator.locks', () => {
+  it('each drain runs under the beacon-tracker lock when Web Locks exist', async () => {
+    const request = vi.fn((_name: string, task: () => Promise<void>) => task());
+    redefine(navigator, 'locks', { value: { request } });
+    const tracker = await start();
+    request.mockClear();
+    tracker.track('a');
+    await tracker.flush();
+    expect(request).toHaveBeenCalledWith('beacon-tracker', expect.any(Function));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('two tabs sharing the queue and the lock deliver every event once', async () => {
+    let held = Promise.resolve();
+    const request = vi.fn((_name: string, task: () => Promise<void>) => {
+      const run = held.then(task);
+      held = run.catch(() => {});
+      return run;
+    });
+    redefine(navigator, 'locks', { value: { request } });
+    const [tab1, tab2] = [await start(), await start()];
+    const ids = [tab1.track('a'), tab2.track('b'), tab1.track('c'), tab2.track('d')];
+    await Promise.all([tab1.flush(), tab2.flush()]);
+    expect(allSent().sort()).toEqual(ids.sort());
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('without Web Locks (an http page) the drain runs all the same', async () => {
+    expect(navigator.locks ?? undefined).toBeUndefined(); // happy-dom has none
+    const tracker = await start();
+    tracker.track('a');
+    await tracker.flush();
+    expect(requests).toHaveLength(1);
+  });
+});
+
+describe('the largest event', () => {
+  it('an event of MAX_EVENT_BYTES is accepted and delivered within 64 KiB with its envelope; one byte more is refused', async () => {
+    const tracker = await start();
+    tracker.track('small');
+    const text = (bytes: number) => '€'.repeat(Math.floor(bytes / 3)) + 'a'.repeat(bytes % 3);
+    // The event's JSON without its text: measured on the wire from a probe event.
+    tracker.track('big', { text: '' });
+    await tracker.flush();
+    const probe = requests[0].body.events[1];
+    const base = new TextEncoder().encode(JSON.stringify(probe)).length;
+    requests.length = 0;
+    expect(tracker.track('big', { text: text(MAX_EVENT_BYTES - base + 1) })).toBe('');
+    const big = tracker.track('big', { text: text(MAX_EVENT_BYTES - base) });
+    expect(big).not.toBe('');
+    const after = tracker.track('after');
+    await tracker.flush();
+    expect(allSent()).toEqual([big, after]);
+    const wire = requests[0].body.events[0];
+    expect(new TextEncoder().encode(JSON.stringify(wire)).length).toBe(MAX_EVENT_BYTES);
+    for (const request of requests) expect(request.bytes).toBeLessThanOrEqual(QUOTA);
+    expect(requests[0].body.context.tracker).toEqual({ dropped: 1 }); // the one byte over
+  });
+});
+
+describe('tracker bugs', () => {
+  // BUG (tracker.ts drainQueue + event.ts MAX_EVENT_BYTES): track() accepts any event up to 60 KiB,
+  // leaving 4 KiB for the envelope; but the envelope holds the init() `context` and `options`, of any
+  // size. With a few KiB of static context, an accepted event near 60 KiB no longer fits with its
+  // envelope in BEACON_QUOTA, nextBatch() returns undefined for the head of the queue, and drainQueue
+  // returns as if the queue were empty: that event and every event after it stay queued for ever
+  // (until 10,000 later events push them out of the bound), on every page of the site.
+  it('an accepted event that cannot fit in a request does not block the events after it', async () => {
+    const tracker = await start({ context: { note: 'n'.repeat(5000) } });
+    const big = tracker.track('big', { text: 'a'.repeat(60_000) });
+    expect(big).not.toBe(''); // accepted: under MAX_EVENT_BYTES
+    const small = tracker.track('small');
+    await tracker.flush();
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    await tracker.flush();
+    expect(allSent()).toContain(small); // actually no request at all: both stuck in the queue
+  });
+
+  // BUG (tracker.ts drainQueue, with transport.ts retryAfter): a Retry-After longer than setTimeout's
+  // range (2^31-1 ms, 24.8 days; or 'Infinity') gives `setTimeout(drain, wait)` a delay that browsers
+  // and Node treat as 0-1 ms. The drain wakes at once, finds `wait > 0`, and sets the same timer again:
+  // a timer loop (and a navigator.locks request each time) for as long as the page stays open.
+  it("a Retry-After past setTimeout's range does not wake the drain every millisecond", async () => {
+    const request = vi.fn((_name: string, task: () => Promise<void>) => task());
+    redefine(navigator, 'locks', { value: { request } });
+    answer = () => status(503, { 'Retry-After': '2592000' }); // 30 days, valid delay-seconds
+    const tracker = await start();
+    tracker.track('a');
+    await tracker.flush();
+    const drains = request.mock.calls.length;
+    for (let i = 0; i < 100; i++) await vi.advanceTimersByTimeAsync(10); // one second of page time
+    expect(requests).toHaveLength(1);
+    expect(request.mock.calls.length - drains).toBeLessThanOrEqual(1); // actually ~100 or more
+  });
+});
