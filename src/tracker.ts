@@ -146,6 +146,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     // On hide, the events whose write to IndexedDB is still under way go too: a page torn down after
     // pagehide never finishes it. Should the write land all the same, they are sent twice, never lost.
     let records = beacons ? writing.concat(pending) : pending;
+    if (beacons) writing = []; // taken care of, whether that write lands or not
     const lost = refused;
     clearTimeout(timer as number);
     pending = [];
