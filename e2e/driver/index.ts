@@ -1,15 +1,20 @@
 /**
  * The browser the end-to-end tests drive: `E2E_ENGINE` (set by e2e/run.mjs from `--engine`), Chromium
- * by default. Add an engine here and in ENGINES, with its adapter beside playwright.ts.
+ * by default. Add an engine here, in gaps.mjs (Engine, GAPS) and in run.mjs, with its adapter beside playwright.ts.
  */
+import { launchFirefox } from './firefox';
 import { launchChromium } from './playwright';
 import type { Browser, Engine } from './types';
+import { launchWebKit } from './webkit';
 
 export type * from './types';
 export { cookie, localItem, removeCookie, removeLocalItem } from './storage';
+export { Unsupported } from './supports';
 
 export const ENGINES: Record<Engine, () => Promise<Browser>> = {
   chromium: launchChromium,
+  firefox: launchFirefox,
+  webkit: launchWebKit,
 };
 
 export function engineName(env = process.env): Engine {

@@ -1,6 +1,7 @@
 /** Chromium through playwright-core: Debian's Chromium here, any Chromium by CHROMIUM_PATH. */
 import { chromium, type BrowserContext, type Page as PlaywrightPage } from 'playwright-core';
 import { findChromium } from './find-chromium.mjs';
+import { supportsOf } from './supports';
 import type { Browser, Context, Page } from './types';
 
 export async function launchChromium(): Promise<Browser> {
@@ -12,6 +13,8 @@ export async function launchChromium(): Promise<Browser> {
   });
   return {
     engine: 'chromium',
+    version: `chromium/${browser.version()}`,
+    supports: supportsOf('chromium'),
     newContext: async () => wrapContext(await browser.newContext()),
     close: () => browser.close(),
   };

@@ -1,14 +1,22 @@
 /**
  * What a scenario may ask of a browser. Scenarios use only this, never an automation library, so that
- * each engine needs one adapter here: Chromium through playwright-core now; Firefox (puppeteer-core over
- * WebDriver BiDi) and WebKit (selenium-webdriver) can follow without touching a scenario.
- * Keep it small: everything else a scenario needs is done in the page, through evaluate().
+ * each engine needs one adapter here: Chromium through playwright-core (playwright.ts), Firefox through
+ * puppeteer-core over WebDriver BiDi (firefox.ts), WebKit through selenium-webdriver and WebKitWebDriver
+ * (webkit.ts). Keep it small: everything else a scenario needs is done in the page, through evaluate().
  */
+import type { Capability, Engine } from './gaps.mjs';
 
-export type Engine = 'chromium';
+export type { Capability, Engine };
+
+/** Which of the optional steps this engine can do; the reason for each one it cannot is in gaps.mjs. */
+export type Supports = Readonly<Record<Capability, boolean>>;
 
 export interface Browser {
   readonly engine: Engine;
+  /** The browser's name and version, e.g. "firefox/153.7.0", for the run summary. */
+  readonly version: string;
+  /** A step a scenario needs that the engine lacks is skipped with requires() (helpers/requires.ts). */
+  readonly supports: Supports;
   /** A fresh profile: its own cookies, localStorage and IndexedDB, shared by its pages only. */
   newContext(): Promise<Context>;
   close(): Promise<void>;
@@ -17,7 +25,10 @@ export interface Browser {
 export interface Context {
   /** Opens a page, and navigates it to `url` (waiting for `load`) when given. */
   newPage(url?: string): Promise<Page>;
-  /** Takes the context's pages off the network (navigator.onLine false, requests fail) or back on. */
+  /**
+   * Takes the context's pages off the network (navigator.onLine false, requests fail) or back on.
+   * Only where `supports.offline`; the engine-independent network failure is the collector going down.
+   */
   setOffline(offline: boolean): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,13 +2,15 @@
  * One demo server (collector + site) and one browser per test file, a clean collector and fresh browser
  * contexts per test. On a failure the collector's raw log is printed: what arrived, and what was answered.
  */
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { startDemoServer } from '../../demo/server.mjs';
 import { launch, type Browser, type Context } from '../driver';
 import type { Collector } from './collector';
 import { distDir } from './dist';
+import { requires } from './requires';
 
 export interface Suite {
   readonly collector: Collector;
@@ -17,8 +19,19 @@ export interface Suite {
   readonly browser: Browser;
   /** The URL of a path on the site, e.g. page('/e2e/auto-init.html'). */
   page(path: string): string;
-  /** A fresh browser context (profile), closed after the test. */
+  /**
+   * A fresh browser context (profile), closed after the test. A step its engine cannot do (setOffline in
+   * WebKit, say) skips the test there with the reason e2e/driver/gaps.mjs gives (see requires()).
+   */
   context(): Promise<Context>;
+  /**
+   * The network failure every engine can have: the collector stops listening (connections are refused,
+   * as by POST /admin/down) until collectorUp(), on the same port. Brought back up after each test.
+   */
+  collectorDown(): Promise<void>;
+  collectorUp(): Promise<void>;
+  /** The running test's context (for requires()). */
+  readonly currentTest: TestContext | undefined;
   /** Runs `close` after the test, even when it fails. */
   cleanup(close: () => unknown): void;
 }
@@ -27,10 +40,12 @@ export function useSuite(): Suite {
   let server: Awaited<ReturnType<typeof startDemoServer>>;
   let browser: Browser;
   const cleanups: Array<() => unknown> = [];
+  let currentTest: TestContext | undefined;
 
   beforeAll(async () => {
     // In that order: a browser that cannot be found fails the file without a server left behind.
     browser = await launch();
+    if (process.env.E2E_RUN_LOG) appendFileSync(process.env.E2E_RUN_LOG, `${JSON.stringify({ version: browser.version })}\n`);
     server = await startDemoServer({ collectorPort: 0, sitePort: 0, memory: true, staticRoots: { dist: distDir() } });
   });
   afterAll(async () => {
@@ -38,6 +53,7 @@ export function useSuite(): Suite {
     await server?.close();
   });
   beforeEach((test) => {
+    currentTest = test;
     server.collector.reset();
     test.onTestFailed(() => {
       const lines = server.collector.rawLog.map(
@@ -48,9 +64,11 @@ export function useSuite(): Suite {
   });
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!();
+    await server.up();
+    currentTest = undefined;
   });
 
-  return {
+  const suite: Suite = {
     get collector() {
       return server.collector as unknown as Collector;
     },
@@ -63,14 +81,36 @@ export function useSuite(): Suite {
     get browser() {
       return browser;
     },
+    get currentTest() {
+      return currentTest;
+    },
     page: (path) => `${server.siteUrl}${path}`,
     async context() {
       const context = await browser.newContext();
       cleanups.push(() => context.close());
-      return context;
+      return {
+        ...context,
+        async newPage(url) {
+          const page = await context.newPage(url);
+          return {
+            ...page,
+            async close(options) {
+              if (options?.runBeforeUnload) requires(suite, 'beforeUnload');
+              await page.close(options);
+            },
+          };
+        },
+        async setOffline(offline) {
+          requires(suite, 'offline');
+          await context.setOffline(offline);
+        },
+      };
     },
+    collectorDown: () => server.down(),
+    collectorUp: () => server.up(),
     cleanup: (close) => void cleanups.push(close),
   };
+  return suite;
 }
 
 /**

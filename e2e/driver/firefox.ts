@@ -1,0 +1,97 @@
+/** Firefox through puppeteer-core over WebDriver BiDi: Debian's firefox-esr here, any Firefox by FIREFOX_PATH. */
+import puppeteer, { type BrowserContext, type Page as PuppeteerPage } from 'puppeteer-core';
+import { findFirefox } from './find-browsers.mjs';
+import { supportsOf } from './supports';
+import type { Browser, Context, Page } from './types';
+
+const TIMEOUT = 30_000;
+
+export async function launchFirefox(): Promise<Browser> {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: findFirefox(),
+    headless: true,
+    protocolTimeout: TIMEOUT,
+    extraPrefsFirefox: {
+      // Quiet and loopback-only, as Playwright makes Chromium: no updates, telemetry or captive-portal checks.
+      'network.captive-portal-service.enabled': false,
+      'network.connectivity-service.enabled': false,
+      'app.update.auto': false,
+      'datareporting.policy.dataSubmissionEnabled': false,
+    },
+  });
+  return {
+    engine: 'firefox',
+    version: await browser.version(),
+    supports: supportsOf('firefox'),
+    newContext: async () => wrapContext(await browser.createBrowserContext()),
+    close: () => browser.close(),
+  };
+}
+
+function wrapContext(context: BrowserContext): Context {
+  // Puppeteer takes pages offline one by one: the context's state is applied to each page, new ones too.
+  let offline = false;
+  const pages = new Set<PuppeteerPage>();
+  return {
+    async newPage(url) {
+      const raw = await context.newPage();
+      raw.setDefaultTimeout(TIMEOUT);
+      pages.add(raw);
+      raw.once('close', () => pages.delete(raw));
+      if (offline) await raw.setOfflineMode(true);
+      const page = wrapPage(raw);
+      if (url) await page.goto(url);
+      return page;
+    },
+    async setOffline(value) {
+      offline = value;
+      await Promise.all([...pages].filter((page) => !page.isClosed()).map((page) => page.setOfflineMode(value)));
+    },
+    close: () => context.close(),
+  };
+}
+
+function wrapPage(page: PuppeteerPage): Page {
+  /** The URL back() went to, which page.url() misses after a back/forward cache restore; cleared by any other navigation. */
+  let url: string | undefined;
+  page.on('framenavigated', (frame) => void (frame == page.mainFrame() && (url = undefined)));
+  return {
+    async goto(url, { referer } = {}) {
+      if (!referer) return void (await page.goto(url, { waitUntil: 'load' }));
+      // Over BiDi, puppeteer drops `referer` (document.referrer stays empty): open the referring page and
+      // follow a link from it, as a user would.
+      await page.goto(referer, { waitUntil: 'load' });
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.evaluate((url) => {
+          const link = Object.assign(document.createElement('a'), { href: url });
+          document.body.append(link);
+          link.click();
+        }, url),
+      ]);
+    },
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    async reload() {
+      await page.reload({ waitUntil: 'load' });
+    },
+    async back() {
+      // page.goBack() waits for a navigation event that a page restored from the back/forward cache never
+      // sends over BiDi (it times out, and page.url() keeps the old URL): go back in the page, and wait
+      // until the document there is another one.
+      await page.evaluate(() => {
+        (window as unknown as { __e2eLeaving: boolean }).__e2eLeaving = true;
+        history.back();
+      });
+      const deadline = Date.now() + TIMEOUT;
+      for (;;) {
+        const now = await page.evaluate(() => !(window as unknown as { __e2eLeaving?: boolean }).__e2eLeaving && location.href).catch(() => false);
+        if (typeof now == "string") return void (url = now);
+        if (Date.now() > deadline) throw new Error(`back() did not navigate within ${TIMEOUT} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    close: (options) => page.close(options),
+    url: () => url ?? page.url(),
+  };
+}

@@ -1,0 +1,3 @@
+// No Web Locks, as on a plain-http page that is not loopback.
+delete Navigator.prototype.locks;
+window.brokenStorage = [typeof navigator.locks];
