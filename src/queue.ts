@@ -1,5 +1,6 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { QueuedEvent } from './payload';
+import { safely } from './safely';
 
 /**
  * What waits for a collector, shared by the tabs of a site. This is the value stored in IndexedDB
@@ -33,26 +34,13 @@ const EMPTY: Stored = { events: [], dropped: 0 };
  */
 const SPILL = 'beacon-tracker:';
 
-function storageKeys(): string[] {
-  try {
-    return Object.keys(localStorage);
-  } catch {
-    return []; // blocked
-  }
-}
-
-const merge = (stored: Stored, { events, dropped }: Stored): Stored => ({
-  events: stored.events.concat(events),
-  dropped: stored.dropped + dropped,
-});
-
 /**
  * Events wait in IndexedDB, kept across reloads and browser restarts, or in memory once IndexedDB is
  * missing, blocked or failing (some private modes, policies, quota): tracking goes on either way.
  * The queue is one value, with each event in it serialised on its own: for the usual few events a
  * change costs well under a millisecond; at the bound of 10,000 events, tens (see `npm run bench`).
  */
-export function createQueue(limits: QueueLimits, store: UseStore = createStore('beacon-tracker', 'queue')): Queue {
+export function createQueue(limits: QueueLimits, store: UseStore = createStore('beacon-tracker', KEY)): Queue {
   /** Set once IndexedDB failed: from then on this page keeps its events here. */
   let memory: Stored | undefined;
 
@@ -77,35 +65,26 @@ export function createQueue(limits: QueueLimits, store: UseStore = createStore('
 
   return {
     async _read() {
-      const keys: string[] = [];
-      let spilled = EMPTY;
-      // Without IndexedDB they stay where they are: this page's memory would not outlive it.
-      for (const key of memory ? [] : storageKeys()) {
-        try {
-          if (key.startsWith(SPILL)) {
-            spilled = merge(spilled, JSON.parse(localStorage.getItem(key)!));
-            keys.push(key);
-          }
-        } catch {
-          // an entry that is not ours after all
-        }
-      }
-      if (keys.length) {
-        await change((stored) => withAdded(stored, spilled.events, spilled.dropped, limits));
-        if (!memory) for (const key of keys) localStorage.removeItem(key); // once IndexedDB holds them
+      // Without IndexedDB the entries stay where they are: this page's memory would not outlive it.
+      const spills = (!memory && safely(() => Object.keys(localStorage).filter((key) => key.startsWith(SPILL)))) || [];
+      if (spills.length) {
+        await change((stored) =>
+          spills.reduce((stored, key) => {
+            const spilled: Stored | undefined = safely(() => JSON.parse(localStorage.getItem(key)!));
+            return spilled ? withAdded(stored, spilled.events, spilled.dropped, limits) : stored; // or not ours after all
+          }, stored),
+        );
+        if (!memory) for (const key of spills) localStorage.removeItem(key); // once IndexedDB holds them
       }
       return (await database(() => store('readonly', (objects) => promisifyRequest<Stored>(objects.get(KEY))))) || memory || EMPTY;
     },
 
     _change: change,
 
-    _spill(records, dropped) {
-      const spilled = { events: records, dropped };
-      try {
-        localStorage.setItem(SPILL + Math.random(), JSON.stringify(spilled));
-      } catch {
-        change((stored) => merge(stored, spilled)); // blocked or full: IndexedDB, as far as it gets
-      }
+    _spill(events, dropped) {
+      const spilled = { events, dropped };
+      // Blocked or full: IndexedDB, as far as it gets.
+      if (!safely(() => (localStorage.setItem(SPILL + Math.random(), JSON.stringify(spilled)), true))) change((stored) => withAdded(stored, events, dropped, limits));
     },
   };
 }

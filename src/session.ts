@@ -1,3 +1,5 @@
+import { safely } from './safely';
+
 /** The last activity is written back at most this often, not on every track(). */
 const ACTIVITY_WRITE_INTERVAL = 30_000;
 /** One year; Safari caps cookies and storage written by script at 7 days (see README). */
@@ -29,35 +31,23 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
   function save(force?: boolean) {
     if (force || last - written >= ACTIVITY_WRITE_INTERVAL) {
       const value = `${session._id}.${(written = last).toString(36)}.${session._profile || ''}`;
-      try {
-        document.cookie =
-          `${name}=${encodeURIComponent(value)};path=/;max-age=${MAX_AGE};SameSite=Lax` +
-          (cookieDomain ? `;domain=${cookieDomain}` : '') +
-          (location.protocol == 'https:' ? ';Secure' : '');
-      } catch {
-        // cookies blocked
-      }
-      try {
-        localStorage.setItem(name, value);
-      } catch {
-        // blocked, or over quota
-      }
+      safely(
+        () =>
+          (document.cookie =
+            `${name}=${encodeURIComponent(value)};path=/;max-age=${MAX_AGE};SameSite=Lax` +
+            (cookieDomain ? `;domain=${cookieDomain}` : '') +
+            (location.protocol == 'https:' ? ';Secure' : '')),
+      );
+      safely(() => localStorage.setItem(name, value));
     }
   }
 
   function restore(now: number) {
-    const stored: (string | null)[] = [];
-    try {
-      stored.push(decodeURIComponent((document.cookie.match(`(?:^|; )${name}=([^;]+)`) || [])[1] || ''));
-    } catch {
-      // cookies blocked: localStorage may still hold it
-    }
-    try {
-      stored.push(localStorage.getItem(name)); // the getter itself throws where storage is blocked
-    } catch {
-      // blocked: the cookie may still hold it
-    }
-    for (const value of stored) {
+    // The cookie first, then localStorage: each getter may throw where that store is blocked.
+    for (const value of [
+      safely(() => decodeURIComponent(document.cookie.match(`(?:^|; )${name}=([^;]+)`)![1])),
+      safely(() => localStorage.getItem(name)),
+    ]) {
       const [id, activity, ...profile] = (value || '').split('.');
       const at = parseInt(activity, 36);
       // The most recent activity wins, with its profile; a value that is not ours (no activity, or
@@ -95,8 +85,8 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
 }
 
 /**
- * A random UUID v4. crypto.randomUUID exists only in secure contexts; getRandomValues everywhere. It
- * runs twice a page (session and page ids), so its few microseconds do not matter.
+ * A random UUID v4, as ContactHub's create_session_id and Tracardi advise for session ids.
+ * crypto.randomUUID exists only in secure contexts; getRandomValues everywhere.
  */
 export function uuid(): string {
   return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>

@@ -3,7 +3,8 @@ import { serializeEvent, type EventOptions } from './event';
 import { onPageLifecycle } from './lifecycle';
 import { nextBatch, type Envelope, type QueuedEvent } from './payload';
 import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue';
-import { createSession, uuid, type Session } from './session';
+import { nanoid } from 'nanoid';
+import { createSession, type Session } from './session';
 import { backoffDelay, beacon, post, refusesSome, retryable } from './transport';
 
 export type { EventOptions };
@@ -79,13 +80,12 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let batchLimit = MAX_BATCH_EVENTS;
   /** UTF-8 bytes of this page's request in flight: keepalive requests share the beacon quota. */
   let inflight = 0;
-  /** Failed attempts in a row: while the collector is failing, a closing page sends no beacon. */
+  /** Failed attempts in a row, for the backoff. */
   let attempt = 0;
+  /** Whether the collector's last answer was final (2xx, or a refusal for good): undefined before any answer. */
+  let healthy: boolean | undefined;
   /** When the failing collector may be tried again (ms since the epoch). */
   let retryAt = 0;
-  /** Event ids are this page's random UUID and a counter: unique everywhere, and a tenth of the cost of a UUID each. */
-  let pageId: string;
-  let sequence = 0;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -107,7 +107,6 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     url = url.replace(/\/+$/, '');
     limits = [maxQueueEvents, maxQueueBytes];
     session = createSession(name, sessionTimeout, cookieDomain);
-    pageId = uuid();
     queue = createQueue(limits);
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
@@ -124,7 +123,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       fail(session ? 'track() needs a type, and properties as an object' : 'init() first');
     }
     const now = Date.now();
-    const id = `${pageId}-${(++sequence).toString(36)}`;
+    const id = nanoid();
     let event: string;
     try {
       event = serializeEvent(id, type, +(eventOptions.time || now), properties, eventOptions, pageContext());
@@ -153,19 +152,23 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     timer = refused = 0;
     session!._save(beacons);
     // sendBeacon says true even when the request will fail: while the collector is failing or the
-    // browser is offline, everything stays queued for a later page.
-    if (beacons && navigator.onLine && !attempt) {
+    // browser is offline, nothing is beaconed and everything stays queued for a later page. Before the
+    // collector first answered, nobody knows: the beacons go, and the events stay queued as well (sent
+    // twice, deduped by id, rather than beaconed into a collector that is down and lost).
+    if (beacons && navigator.onLine && healthy != false) {
       let budget = BEACON_QUOTA - inflight;
-      for (let batch; (batch = nextBatch(records, Infinity, budget, (first) => envelope(first, 0))); ) {
+      let rest = records;
+      for (let batch; (batch = nextBatch(rest, Infinity, budget, (first) => envelope(first, 0))); ) {
         const sent = batch._records;
         if (!beacon(sent[0].url, batch._body)) {
           // Refused (quota) or missing: a keepalive request may carry it, and the queue keeps it too.
           post(sent[0].url, batch._body, timeout);
           break;
         }
-        records = records.slice(sent.length);
+        rest = rest.slice(sent.length);
         budget -= batch._bytes;
       }
+      if (healthy) records = rest;
     }
     if (records.length || lost) {
       if (beacons) queue._spill(records, lost);
@@ -210,7 +213,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       const answer = await post(sent[0].url, batch._body, timeout);
       inflight = 0;
       const status = answer._status;
-      if (retryable(status)) {
+      healthy = !retryable(status);
+      if (!healthy) {
         warn('retry after', status);
         retryAt = Date.now() + backoffDelay(attempt++, answer._retryAfter);
         continue;
