@@ -18,8 +18,8 @@ export interface Queue {
   _read(): Promise<Stored>;
   /** Applies `changer` in one transaction, so that tabs never interleave their changes. */
   _change(changer: (stored: Stored) => Stored): Promise<void>;
-  /** Keeps events of a page that is going away, synchronously (see SPILL). */
-  _spill(records: QueuedEvent[], dropped: number): void;
+  /** Keeps events of a page that is going away, synchronously (see SPILL), under `key` if given; gives the key. */
+  _spill(records: QueuedEvent[], dropped: number, key?: string): string;
 }
 
 /** [events, characters of event JSON (close enough to bytes for a bound)] kept at most. */
@@ -81,10 +81,11 @@ export function createQueue(limits: QueueLimits, store: UseStore = createStore('
 
     _change: change,
 
-    _spill(events, dropped) {
+    _spill(events, dropped, key = SPILL + Math.random()) {
       const spilled = { events, dropped };
       // Blocked or full: IndexedDB, as far as it gets.
-      if (!safely(() => (localStorage.setItem(SPILL + Math.random(), JSON.stringify(spilled)), true))) change((stored) => withAdded(stored, events, dropped, limits));
+      if (!safely(() => (localStorage.setItem(key, JSON.stringify(spilled)), true))) change((stored) => withAdded(stored, events, dropped, limits));
+      return key;
     },
   };
 }

@@ -4,6 +4,7 @@ import { onPageLifecycle } from './lifecycle';
 import { nextBatch, type Envelope, type QueuedEvent } from './payload';
 import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue';
 import { nanoid } from 'nanoid';
+import { safely } from './safely';
 import { createSession, type Session } from './session';
 import { backoffDelay, beacon, post, refusesSome, retryable } from './transport';
 
@@ -86,6 +87,11 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let healthy: boolean | undefined;
   /** When the failing collector may be tried again (ms since the epoch). */
   let retryAt = 0;
+  /**
+   * The localStorage key of what a pagehide of a still visible page kept (see lifecycle.ts): those events
+   * stay this page's too, and the next hand-over, which takes care of them, withdraws that copy.
+   */
+  let kept: string | undefined;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -110,6 +116,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     queue = createQueue(limits);
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
+      () => (kept = queue._spill(writing.concat(pending), 0, kept)),
       () => {
         retryAt = 0; // the network came back: retry now
         drain();
@@ -146,6 +153,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     // pagehide never finishes it. Should the write land all the same, they are sent twice, never lost.
     let records = beacons ? writing.concat(pending) : pending;
     if (beacons) writing = []; // taken care of, whether that write lands or not
+    if (kept) safely(() => localStorage.removeItem(kept!));
+    kept = undefined;
     const lost = refused;
     clearTimeout(timer as number);
     pending = [];

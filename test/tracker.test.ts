@@ -760,11 +760,48 @@ describe('page hidden', () => {
     expect(eventIds(await payloadOf(beacons[0].blob))).toEqual([id]);
   });
 
-  it('pagehide alone (Safari may skip visibilitychange) beacons them', async () => {
-    const tracker = await start({ flushInterval: 60_000 });
+  it('pagehide of a hidden page alone beacons them', async () => {
+    const tracker = await startAnswered({ flushInterval: 60_000 });
     const id = tracker.track('a');
+    redefine(document, 'visibilityState', { get: () => 'hidden' });
     window.dispatchEvent(new Event('pagehide'));
     expect(eventIds(await payloadOf(beacons[0].blob))).toEqual([id]);
+    await start();
+    expect(requests).toHaveLength(0);
+  });
+
+  it('pagehide of a visible page (Firefox closing a tab) beacons nothing; the visibilitychange after it does, and withdraws the kept copy', async () => {
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sendBeacon).not.toHaveBeenCalled(); // Firefox drops a beacon sent from here
+    const keys = () => Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
+    expect(keys()).toHaveLength(1);
+    hide();
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual(ids);
+    expect(keys()).toHaveLength(0);
+    await start(); // the next page has nothing to send again
+    expect(requests).toHaveLength(0);
+  });
+
+  it('pagehide of a visible page with no visibilitychange after it (Safari navigating): the next page delivers the events', async () => {
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sendBeacon).not.toHaveBeenCalled();
+    await start();
+    expect(allSent()).toEqual(ids);
+  });
+
+  it('a page kept at pagehide and then restored (back/forward cache) sends its events once', async () => {
+    const tracker = await startAnswered({ flushInterval: 1000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    window.dispatchEvent(new Event('pagehide'));
+    await vi.advanceTimersByTimeAsync(1000); // restored: its timer runs, the events go to IndexedDB and out
+    await tracker.flush();
+    await start(); // and a later page
+    expect(allSent()).toEqual(ids);
+    expect(Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'))).toEqual([]);
   });
 
   it('beacons stay within 64 KiB in all; the rest is delivered by the next page, every event once', async () => {
