@@ -1,0 +1,44 @@
+// @vitest-environment node
+// The package as an app and a server see it: what `npm run build` wrote (npm test builds first).
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+
+const read = (file: string) => {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
+  return readFileSync(file, 'utf8');
+};
+const pkg = JSON.parse(read('package.json'));
+
+it('the ESM build imports in Node (server-side rendering) without touching window or document', async () => {
+  expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');
+  const module = await import('../dist/index.js');
+  expect(Object.keys(module).sort()).toEqual(['createTracker', 'tracker']);
+  expect(module.tracker.sessionId).toBeUndefined();
+  expect(() => module.tracker.track('before-init')).toThrow(TypeError);
+});
+
+it('the ESM build leaves idb-keyval and nanoid to the app bundler; the script build bundles everything', () => {
+  const esm = read('dist/index.js');
+  expect(esm).toMatch(/from 'idb-keyval'/);
+  expect(esm).toMatch(/from 'nanoid'/);
+  const script = read('dist/tracker.min.js');
+  expect(script).not.toMatch(/\bimport\b|\brequire\(|node:crypto/);
+  expect(script).toContain('getRandomValues'); // nanoid's browser build
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(['idb-keyval', 'nanoid']);
+});
+
+it('needs no eval or inline code (a strict CSP), and names no host of its own', () => {
+  const script = read('dist/tracker.min.js');
+  expect(script).not.toMatch(/\beval\(|new Function|setTimeout\("|innerHTML/);
+  expect(script).not.toMatch(/https?:\/\/[a-z]/i); // the only collector is the configured one
+});
+
+it('package.json: exports with types first, module and types, dist only, side effects only in the script build', () => {
+  expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'import']);
+  expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+  expect(pkg.module).toBe('./dist/index.js');
+  expect(pkg.types).toBe('./dist/index.d.ts');
+  expect(pkg.files).toEqual(['dist']);
+  expect(pkg.sideEffects).toEqual(['./dist/tracker.min.js']);
+  for (const file of ['dist/index.d.ts', 'dist/index.js.map', 'dist/tracker.min.js.map']) expect(existsSync(file), file).toBe(true);
+});
