@@ -153,7 +153,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     // pagehide never finishes it. Should the write land all the same, they are sent twice, never lost.
     let records = beacons ? writing.concat(pending) : pending;
     if (beacons) writing = []; // taken care of, whether that write lands or not
-    if (kept) safely(() => localStorage.removeItem(kept!));
+    const copy = kept;
     kept = undefined;
     const lost = refused;
     clearTimeout(timer as number);
@@ -179,14 +179,14 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       }
       if (healthy) records = rest;
     }
-    if (records.length || lost) {
-      if (beacons) queue._spill(records, lost);
-      else {
-        writing = writing.concat(records);
-        return queue._change((stored) => withAdded(stored, records, lost, limits)).then(() => {
-          writing = writing.filter((record) => !records.includes(record));
-        });
-      }
+    // What is still kept replaces the copy a pagehide kept: one write, so no browser can keep both.
+    if (beacons && (records.length || lost)) queue._spill(records, lost, copy);
+    else if (copy) safely(() => localStorage.removeItem(copy));
+    if (!beacons && (records.length || lost)) {
+      writing = writing.concat(records);
+      return queue._change((stored) => withAdded(stored, records, lost, limits)).then(() => {
+        writing = writing.filter((record) => !records.includes(record));
+      });
     }
   }
 
