@@ -5,7 +5,7 @@
  * visibilitychange → hidden after it; a beacon sent from that pagehide is dropped (0 of 3 arrived here,
  * 3 of 3 from the visibilitychange after it). Safari may skip visibilitychange on a navigation. So a
  * pagehide of a visible page runs `keep`: what only this page holds is kept for a later page, and the
- * visibilitychange that usually follows beacons it.
+ * visibilitychange that usually follows beacons it (see handOver in tracker.ts).
  * `resume` runs when the network comes back. A page restored from the back/forward cache needs nothing:
  * its timers and state carry on, and nothing was held that would have kept it out of the cache.
  */

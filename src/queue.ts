@@ -90,9 +90,13 @@ export function createQueue(limits: QueueLimits, store: UseStore = createStore('
   };
 }
 
-/** `stored` with `records` appended; past the bound the oldest events go, and are counted: loss is never silent. */
+/**
+ * `stored` with `records` appended, but for those it holds already (two copies of a closing page's events
+ * may both land); past the bound the oldest events go, and are counted: loss is never silent.
+ */
 export function withAdded(stored: Stored, records: QueuedEvent[], refused: number, limits: QueueLimits): Stored {
-  const events = stored.events.concat(records);
+  const ids = new Set(stored.events.map((record) => record.id));
+  const events = stored.events.concat(records.filter((record) => !ids.has(record.id)));
   let size = 0;
   for (const record of events) size += record.event.length;
   let oldest = 0;

@@ -87,11 +87,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let healthy: boolean | undefined;
   /** When the failing collector may be tried again (ms since the epoch). */
   let retryAt = 0;
-  /**
-   * The localStorage key of what a pagehide of a still visible page kept (see lifecycle.ts): those events
-   * stay this page's too, and the next hand-over, which takes care of them, withdraws that copy.
-   */
-  let kept: string | undefined;
+  /** The localStorage key and the events of what a pagehide of a still visible page kept (see handOver). */
+  let kept: [string, QueuedEvent[]] | undefined;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -116,7 +113,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     queue = createQueue(limits);
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
-      () => (kept = queue._spill(writing.concat(pending), 0, kept)),
+      () => handOver(true, true), // a pagehide of a visible page: Firefox drops what it would beacon
       () => {
         retryAt = 0; // the network came back: retry now
         drain();
@@ -147,24 +144,39 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     return id;
   }
 
-  /** Takes this page's events, with the count of refused events, and writes them to the queue unless `beacons` carry them. */
-  function handOver(beacons?: boolean) {
+  /**
+   * Takes this page's events, with the count of refused events. While the page is visible, it writes them
+   * to the queue. Hidden, it beacons them and keeps in localStorage what the beacons may not carry. At a
+   * pagehide of a still visible page (`keep`, see lifecycle.ts) it beacons nothing and keeps them all,
+   * and the visibilitychange that usually follows takes that copy back: it beacons it, and writes what
+   * is left under the same key. A write made at such a pagehide does not always land in Firefox; the
+   * one made at the visibilitychange after it does.
+   */
+  function handOver(hiding?: boolean, keep?: boolean) {
+    const [copyKey, copy = []] = kept || [];
+    kept = undefined; // visible again (the back/forward cache), the copy is any tab's to take in
     // On hide, the events whose write to IndexedDB is still under way go too: a page torn down after
     // pagehide never finishes it. Should the write land all the same, they are sent twice, never lost.
-    let records = beacons ? writing.concat(pending) : pending;
-    if (beacons) writing = []; // taken care of, whether that write lands or not
-    const copy = kept;
-    kept = undefined;
+    let records = hiding ? copy.concat(writing, pending) : pending;
     const lost = refused;
     clearTimeout(timer as number);
     pending = [];
-    timer = refused = 0;
-    session!._save(beacons);
+    timer = 0;
+    if (!keep) refused = 0; // else counted again by the write that replaces the copy
+    session!._save(hiding);
+    if (!hiding) {
+      if (!records.length && !lost) return;
+      writing = writing.concat(records);
+      return queue._change((stored) => withAdded(stored, records, lost, limits)).then(() => {
+        writing = writing.filter((record) => !records.includes(record));
+      });
+    }
+    writing = []; // taken care of, whether that write lands or not
     // sendBeacon says true even when the request will fail: while the collector is failing or the
     // browser is offline, nothing is beaconed and everything stays queued for a later page. Before the
     // collector first answered, nobody knows: the beacons go, and the events stay queued as well (sent
     // twice, deduped by id, rather than beaconed into a collector that is down and lost).
-    if (beacons && navigator.onLine && healthy != false) {
+    if (!keep && navigator.onLine && healthy != false) {
       let budget = BEACON_QUOTA - inflight;
       let rest = records;
       for (let batch; (batch = nextBatch(rest, Infinity, budget, (first) => envelope(first, 0))); ) {
@@ -179,15 +191,10 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       }
       if (healthy) records = rest;
     }
-    // What is still kept replaces the copy a pagehide kept: one write, so no browser can keep both.
-    if (beacons && (records.length || lost)) queue._spill(records, lost, copy);
-    else if (copy) safely(() => localStorage.removeItem(copy));
-    if (!beacons && (records.length || lost)) {
-      writing = writing.concat(records);
-      return queue._change((stored) => withAdded(stored, records, lost, limits)).then(() => {
-        writing = writing.filter((record) => !records.includes(record));
-      });
-    }
+    if (records.length || lost) {
+      const key = queue._spill(records, lost, copyKey);
+      if (keep) kept = [key, records];
+    } else if (copyKey) safely(() => localStorage.removeItem(copyKey));
   }
 
   async function flush() {

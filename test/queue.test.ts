@@ -312,3 +312,12 @@ describe('createQueue: the closing-page spill', () => {
     expect(idsOf(await createQueue(LIMITS, failing)._read())).toEqual(['a']); // actually []: 'a' is lost
   });
 });
+
+describe('withAdded keeps one copy of an event', () => {
+  it('records whose id the queue holds already are not added again (two copies of a closing page may land)', () => {
+    const record = (id: string) => ({ id, url: 'u', source: 's', session: 'x', event: `{"id":"${id}"}` });
+    const stored = withAdded({ events: [record('a'), record('b')], dropped: 0 }, [record('b'), record('c')], 0, [100, 1e6]);
+    expect(stored.events.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(stored.dropped).toBe(0);
+  });
+});

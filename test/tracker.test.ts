@@ -784,6 +784,34 @@ describe('page hidden', () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('a kept copy another tab took in before the visibilitychange is beaconed all the same: sent twice at worst, never lost', async () => {
+    // The page cannot tell a copy another tab took in from a pagehide write that never landed (Firefox).
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    window.dispatchEvent(new Event('pagehide'));
+    await start(); // another tab drains: it takes the copy in and delivers it
+    expect(allSent()).toEqual(ids);
+    hide();
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual(ids);
+    await start();
+    expect(allSent()).toEqual(ids); // nothing left for a later page
+  });
+
+  it('a kept copy beaconed while the collector is failing stays kept: the next page delivers it', async () => {
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    answer = () => status(503);
+    tracker.track('x');
+    await tracker.flush(); // the collector fails: health false, the event stays queued
+    const ids = [tracker.track('a'), tracker.track('b')];
+    window.dispatchEvent(new Event('pagehide'));
+    hide();
+    expect(sendBeacon).not.toHaveBeenCalled();
+    answer = () => tracardi();
+    await vi.advanceTimersByTimeAsync(120_000);
+    await start();
+    for (const id of ids) expect(allSent().filter((sent) => sent == id)).toHaveLength(1); // not beaconed, delivered once
+  });
+
   it('pagehide of a visible page with no visibilitychange after it (Safari navigating): the next page delivers the events', async () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
