@@ -52,6 +52,9 @@ export interface Tracker {
 
 /** Browsers refuse beacons and keepalive requests past 64 KiB in flight per page, counted in UTF-8 bytes. */
 const BEACON_QUOTA = 65_536;
+/** The localStorage key of the drain lease where there are no Web Locks, and how long it holds. */
+const LEASE = 'beacon-tracker-lease';
+const LEASE_MS = 60_000;
 /** Events per request at most. */
 const MAX_BATCH_EVENTS = 100;
 
@@ -89,6 +92,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let retryAt = 0;
   /** The localStorage key and the events of what a pagehide of a still visible page kept (see handOver). */
   let kept: [string, QueuedEvent[]] | undefined;
+  /** This tab's drain lease where there are no Web Locks (see withLock): when it runs out. */
+  let lease = 0;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -205,7 +210,27 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   }
 
   function drain(): Promise<void> {
-    return (draining = draining.then(() => withLock(drainQueue)).catch(warn));
+    return (draining = draining.then(withLock).catch(warn));
+  }
+
+  /**
+   * One tab at a time drains the shared queue: a Web Lock, held only while draining so that the page
+   * stays eligible for the back/forward cache. Web Locks exist only in secure contexts: on a plain-http
+   * page a lease in localStorage stands in (tabs may still meet within a millisecond, or past a drain of
+   * a minute: an event sent twice, never lost). A tab that finds the lease taken tries again when it
+   * runs out, should its holder have closed.
+   */
+  function withLock(): Promise<void> | void {
+    try {
+      return navigator.locks.request('beacon-tracker', drainQueue) as unknown as Promise<void>;
+    } catch {
+      const now = Date.now();
+      const holder = +(safely(() => localStorage.getItem(LEASE)) || 0);
+      if (holder > now && holder != lease) return void setTimeout(drain, holder - now);
+      lease = now + LEASE_MS + Math.random(); // the fraction tells this tab's lease from another's
+      safely(() => localStorage.setItem(LEASE, '' + lease));
+      return drainQueue().finally(() => safely(() => +localStorage.getItem(LEASE)! == lease && localStorage.removeItem(LEASE)));
+    }
   }
 
   /** Sends what the queue holds, oldest first, one request at a time, in one tab at a time. */
@@ -292,11 +317,4 @@ function fail(message: string): never {
   throw new TypeError(`beacon-tracker: ${message}`);
 }
 
-/** One tab at a time drains the shared queue; held only while draining, so that the page stays eligible for the back/forward cache. */
-function withLock(task: () => Promise<void>): Promise<void> {
-  try {
-    return navigator.locks.request('beacon-tracker', task) as unknown as Promise<void>;
-  } catch {
-    return task(); // no Web Locks (an http page, an old browser): tabs may send an event twice, never lose it
-  }
-}
+

@@ -997,6 +997,38 @@ describe('navigator.locks', () => {
     await tracker.flush();
     expect(requests).toHaveLength(1);
   });
+
+  it('without Web Locks, a lease in localStorage keeps a second tab from sending what the first is sending', async () => {
+    expect(navigator.locks ?? undefined).toBeUndefined();
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    answer = async () => (await slow, tracardi());
+    const [tab1, tab2] = [await start(), await start()];
+    const ids = [tab1.track('a'), tab1.track('b')];
+    const first = tab1.flush(); // its request hangs on the slow collector, with the lease held
+    await until(() => requests.length == 1, 'the first request');
+    expect(localStorage.getItem('beacon-tracker-lease')).toBeTruthy();
+    const second = tab2.flush(); // finds the lease taken: sends nothing
+    await idle();
+    expect(requests).toHaveLength(1);
+    release();
+    await Promise.all([first, second]);
+    expect(allSent()).toEqual(ids);
+    expect(localStorage.getItem('beacon-tracker-lease')).toBeNull(); // given back
+    await vi.advanceTimersByTimeAsync(60_000); // the second tab's try when the lease would have run out
+    expect(allSent()).toEqual(ids);
+  });
+
+  it('without Web Locks, a lease whose tab closed runs out, and another tab drains', async () => {
+    localStorage.setItem('beacon-tracker-lease', String(Date.now() + 60_000)); // a tab that closed mid-drain
+    const tracker = await start();
+    const id = tracker.track('a');
+    await tracker.flush();
+    expect(requests).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await until(() => requests.length == 1, 'the drain after the lease ran out');
+    expect(allSent()).toEqual([id]);
+  });
 });
 
 describe('the largest event', () => {
