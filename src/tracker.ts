@@ -217,8 +217,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
    * One tab at a time drains the shared queue: a Web Lock, held only while draining so that the page
    * stays eligible for the back/forward cache. Web Locks exist only in secure contexts: on a plain-http
    * page a lease in localStorage stands in (tabs may still meet within a millisecond, or past a drain of
-   * a minute: an event sent twice, never lost). A tab that finds the lease taken tries again when it
-   * runs out, should its holder have closed.
+   * a minute: an event sent twice, never lost). A tab that finds the lease taken tries again a second
+   * later: the holder may have finished before this tab's events were queued, or closed.
    */
   function withLock(): Promise<void> | void {
     try {
@@ -226,7 +226,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     } catch {
       const now = Date.now();
       const holder = +(safely(() => localStorage.getItem(LEASE)) || 0);
-      if (holder > now && holder != lease) return void setTimeout(drain, holder - now);
+      if (holder > now && holder != lease) return void setTimeout(drain, 1000);
       lease = now + LEASE_MS + Math.random(); // the fraction tells this tab's lease from another's
       safely(() => localStorage.setItem(LEASE, '' + lease));
       return drainQueue().finally(() => safely(() => +localStorage.getItem(LEASE)! == lease && localStorage.removeItem(LEASE)));
