@@ -852,6 +852,20 @@ describe('demo/start.mjs', () => {
     expect(await demo.exited).toBe(0);
   });
 
+  it('believes X-Forwarded-For from --trusted-proxies, and stops on Ctrl-C (SIGINT) with exit 0', async () => {
+    const demo = start(['--collector-port', '0', '--site-port', '0', '--trusted-proxies', '127.0.0.1']);
+    await until(() => demo.output().stdout.includes('DEMO_READY'), 5000);
+    const line = demo.output().stdout.split('\n').find((text) => text.startsWith('DEMO_READY '))!;
+    const { collectorUrl, siteUrl } = JSON.parse(line.slice('DEMO_READY '.length));
+    await track(collectorUrl, payload([{ id: 'xff', type: 'a' }]), { 'x-forwarded-for': '203.0.113.7' });
+    const events = await (await fetch(`${siteUrl}/admin/events`)).json();
+    expect(events[0].request.ip).toBe('203.0.113.7');
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(0);
+    expect(demo.output().stdout).toContain('Demo stopped.');
+    await expect(fetch(`${collectorUrl}/stats`)).rejects.toThrow();
+  });
+
   it('names the busy port and how to change it, and exits 1', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
