@@ -174,9 +174,12 @@ export function createCollector({
 
     const profileLess = url.searchParams.get('profile_less') === 'true';
     const session = { id: payload.session.id };
-    // A linked session (reconciliation) wins over the profile the tracker still carries.
+    // A linked session (reconciliation) wins over the profile the tracker still carries. Without a
+    // profile in the payload, a session the collector knows keeps its profile, as a Tracardi session
+    // does: a second batch sent before the first one's answer arrived, or a resend whose answer was
+    // lost, must not create a second profile for one visitor.
     const linked = store.linkedProfile(session.id);
-    const profileId = linked ?? (profileLess ? null : payload.profile?.id ?? randomUUID());
+    const profileId = linked ?? (profileLess ? null : payload.profile?.id ?? store.sessionProfile(session.id) ?? randomUUID());
     const request = requestInfo(req);
     const counts = save(events.map((event) => ({
       ...event,
@@ -302,6 +305,10 @@ export function createCollector({
     const body = await readBody(req, bodyLimit).catch(() => null);
     if (!body) return; // the client went away
     if (body.tooLarge) return sendJson(res, 413, { detail: 'Request body too large' }, { ...corsFor(req), Connection: 'close' });
+    const contentType = req.headers['content-type'];
+    if (!isJsonContentType(contentType)) {
+      return sendJson(res, 415, { detail: `Content-Type must be application/json, got ${JSON.stringify(contentType ?? null)}` }, corsFor(req));
+    }
     const parsed = parseJson(body);
     if (!parsed.ok) return sendJson(res, 422, jsonDecodeError(new Error(parsed.error)), corsFor(req));
     const sessionId = parsed.value?.sessionId;

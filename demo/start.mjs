@@ -6,12 +6,13 @@ import { startDemoServer } from './server.mjs';
 // The demo pages in demo/public that a person opens first.
 const PAGES = { 'QA page': '/', 'SPA page': '/spa.html' };
 const PORT_FLAGS = { collector: ['--collector-port', 'COLLECTOR_PORT'], site: ['--site-port', 'SITE_PORT'] };
-const USAGE = `Usage: node demo/start.mjs [--collector-port N] [--site-port N] [--memory] [--sources a,b] [--origins o1,o2]
+const USAGE = `Usage: node demo/start.mjs [--collector-port N] [--site-port N] [--memory] [--sources a,b] [--origins o1,o2] [--trusted-proxies ip1,ip2]
   --collector-port  collector port (env COLLECTOR_PORT), default 8787; 0 = any free port
   --site-port       demo site port (env SITE_PORT), default 8080; 0 = any free port
   --memory          keep events in memory only (default: demo/data/events.jsonl)
   --sources         accepted source ids, comma separated (default: any)
-  --origins         CORS origins allowed to post, comma separated (default: echo any origin)`;
+  --origins         CORS origins allowed to post, comma separated (default: echo any origin)
+  --trusted-proxies socket addresses whose X-Forwarded-For gives the client ip (default: none)`;
 
 const list = (text) => text?.split(',').map((item) => item.trim()).filter(Boolean);
 
@@ -31,6 +32,7 @@ function parseOptions(argv, env) {
       memory: { type: 'boolean', default: false },
       sources: { type: 'string' },
       origins: { type: 'string' },
+      'trusted-proxies': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -42,6 +44,7 @@ function parseOptions(argv, env) {
       memory: values.memory,
       sources: list(values.sources) ?? null,
       allowedOrigins: list(values.origins) ?? null,
+      trustedProxies: list(values['trusted-proxies']) ?? [],
     },
   };
 }
@@ -81,6 +84,7 @@ async function main() {
     // A close that stalls must not keep a Ctrl-C waiting.
     setTimeout(() => process.exit(0), 2000).unref();
     await demo.close();
+    console.log('Demo stopped.');
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -64,6 +64,8 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   const idByKey = new Map();
   /** @type {Map<string, string>} session id → profile id, from reconciliation */
   const profileBySession = new Map();
+  /** @type {Map<string, string>} session id → the profile its first event with a profile had */
+  const firstProfileBySession = new Map();
   let duplicates = 0;
   const file = dataDir ? path.join(dataDir, EVENTS_FILE) : null;
 
@@ -74,6 +76,8 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     inOrder.push(event);
     const key = dmHubKey(event);
     if (key && !idByKey.has(key)) idByKey.set(key, event.id);
+    const sessionId = event.session?.id;
+    if (sessionId && event.profile?.id && !firstProfileBySession.has(sessionId)) firstProfileBySession.set(sessionId, event.profile.id);
   }
 
   function countDuplicate(event) {
@@ -186,6 +190,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     inOrder.length = 0;
     idByKey.clear();
     profileBySession.clear();
+    firstProfileBySession.clear();
     duplicates = 0;
     if (file) fs.writeFileSync(file, '');
   }
@@ -197,6 +202,12 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     linkSession,
     /** @param {string} sessionId @returns {string | undefined} the profile a session was linked to */
     linkedProfile: (sessionId) => profileBySession.get(sessionId),
+    /**
+     * The profile a session already has: the one linked to it, else the one its first stored event
+     * with a profile carried (a Tracardi session belongs to one profile).
+     * @param {string} sessionId @returns {string | undefined}
+     */
+    sessionProfile: (sessionId) => profileBySession.get(sessionId) ?? firstProfileBySession.get(sessionId),
     /** @param {string} id */
     get: (id) => byId.get(id),
     /** @returns {StoredEvent[]} every stored event, in insertion order */

@@ -54,6 +54,44 @@ it.skipIf(engine != 'chromium')('the QA page shows events queue while the collec
   await page.click('#collector-up');
   await waitFor(() => received() == 5, { what: 'the queued events at the collector once it is back', timeout: 15_000 });
   await waitFor(async () => (await text('#queue-count')).trim() == '0', { what: 'the page to show an empty queue' });
+
+  // An answer fault: 503 is refused and kept in the queue, until "No fault" lets it through.
+  await page.click('#fault-503');
+  await waitFor(async () => (await text('#collector-fault')).includes('503'), { what: 'the page to show the 503 fault' });
+  const rawBefore = demo.collector.rawLog.length;
+  await page.click('#track-view');
+  await page.click('#flush');
+  await waitFor(() => demo.collector.rawLog.slice(rawBefore).some((record: any) => record.status == 503), { what: 'a request answered 503' });
+  await waitFor(async () => (await text('#queue-count')).trim() == '1', { what: 'the refused event in the queue' });
+  expect(received()).toBe(5);
+  await page.click('#fault-ok');
+  await waitFor(() => received() == 6, { what: 'the event after the fault is off', timeout: 15_000 });
+
+  // A wire duplicate (a resend whose answer was lost) is counted, not stored twice.
+  const first = demo.collector.store.all()[0];
+  const resend = await fetch(`${demo.collectorUrl}/track`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: first.source, session: first.session, profile: first.profile, events: [{ id: first.id, type: first.type }] }),
+  });
+  expect(resend.status).toBe(200);
+  await waitFor(async () => (await text('#stat-duplicates')).trim() == '1', { what: 'the page to count one duplicate dropped' });
+  expect(received()).toBe(6);
+
+  // What a closing page left in localStorage is shown, then taken in and delivered by this page's next drain.
+  const handoverId = `handover-${Date.now()}`;
+  await page.evaluate(({ id, url }) => {
+    const tracker = (window as any).tracker;
+    const event = JSON.stringify({ id, type: 'left-behind', time: { create: new Date().toISOString() }, properties: {}, options: {}, context: {} });
+    const record = { id, url, source: 'demo', session: tracker.sessionId, profile: tracker.profileId, event };
+    localStorage.setItem(`beacon-tracker:${Math.random()}`, JSON.stringify({ events: [record], dropped: 0 }));
+  }, { id: handoverId, url: demo.collectorUrl });
+  await waitFor(async () => (await text('#handover-count')).trim() == '1', { what: 'the page to show the localStorage handover' });
+  expect(await text('#handover-items')).toContain(handoverId);
+  await page.click('#track-view');
+  await page.click('#flush');
+  await waitFor(() => demo.collector.store.get(handoverId), { what: 'the handed-over event at the collector', timeout: 15_000 });
+  await waitFor(async () => (await text('#handover-count')).trim() == '0', { what: 'the handover gone from localStorage' });
   expect(errors).toEqual([]);
   await page.close();
 });

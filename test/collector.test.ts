@@ -271,6 +271,19 @@ describe('profiles, sessions and enrichment', () => {
     expect(collector.store.all().map((event: any) => event.profile)).toEqual([created.body.profile, { id: 'p-1' }]);
   });
 
+  it('keeps a known session on its profile when a later payload has none (a second batch, a lost answer)', async () => {
+    const { url, collector } = await serve();
+    const first = await json(track(url, payload([{ id: 'e1', type: 'a' }])));
+    const second = await json(track(url, payload([{ id: 'e2', type: 'b' }])));
+    const resend = await json(track(url, payload([{ id: 'e1', type: 'a' }])));
+    expect(second.body.profile).toEqual(first.body.profile);
+    expect(resend.body).toMatchObject({ profile: first.body.profile, events: { saved: 0, duplicates: 1 } });
+    expect(collector.store.get('e2').profile).toEqual(first.body.profile);
+    // Another session without a profile is another visitor.
+    const other = await json(track(url, payload([{ type: 'c' }], { session: { id: 'session-2' } })));
+    expect(other.body.profile.id).not.toBe(first.body.profile.id);
+  });
+
   it('creates no profile for ?profile_less=true', async () => {
     const { url, collector } = await serve();
     const res = await json(track(url, payload([{ type: 'a' }], { profile: { id: 'p-1' } }), {}, '?profile_less=true'));
@@ -354,6 +367,9 @@ describe('profiles, sessions and enrichment', () => {
 
     const bad = await fetch(`${url}/profiles/known-1/sessions`, { method: 'POST', headers: JSON_TYPE, body: '{}' });
     expect(bad.status).toBe(422);
+    const notJson = await json(fetch(`${url}/profiles/known-2/sessions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"sessionId":"session-2"}' }));
+    expect(notJson).toMatchObject({ status: 415, body: { detail: expect.stringContaining('application/json') } });
+    expect(collector.store.get('other').profile).not.toEqual({ id: 'known-2' });
   });
 });
 
@@ -582,6 +598,16 @@ describe('persistence', () => {
     expect(second.collector.stats().duplicates).toBe(1);
     const later = await json(track(second.url, payload([{ id: 'e1', type: 'a' }, { id: 'e3', type: 'c' }])));
     expect(later.body).toMatchObject({ profile: { id: 'known' }, events: { saved: 1, duplicates: 1 } });
+  });
+
+  it("remembers a session's created profile after a restart", async () => {
+    const dataDir = tempDir();
+    const first = await serve({ dataDir });
+    const created = await json(track(first.url, payload([{ id: 'e1', type: 'a' }], { session: { id: 'visit' } })));
+    await first.close();
+    const second = await serve({ dataDir });
+    const again = await json(track(second.url, payload([{ id: 'e2', type: 'b' }], { session: { id: 'visit' } })));
+    expect(again.body.profile).toEqual(created.body.profile);
   });
 
   it('skips a torn last line with a warning, and appends whole lines after it', async () => {
@@ -824,6 +850,20 @@ describe('demo/start.mjs', () => {
     expect((await fetch(`${siteUrl}/admin/state`)).status).toBe(200);
     demo.child.kill('SIGTERM');
     expect(await demo.exited).toBe(0);
+  });
+
+  it('believes X-Forwarded-For from --trusted-proxies, and stops on Ctrl-C (SIGINT) with exit 0', async () => {
+    const demo = start(['--collector-port', '0', '--site-port', '0', '--trusted-proxies', '127.0.0.1']);
+    await until(() => demo.output().stdout.includes('DEMO_READY'), 5000);
+    const line = demo.output().stdout.split('\n').find((text) => text.startsWith('DEMO_READY '))!;
+    const { collectorUrl, siteUrl } = JSON.parse(line.slice('DEMO_READY '.length));
+    await track(collectorUrl, payload([{ id: 'xff', type: 'a' }]), { 'x-forwarded-for': '203.0.113.7' });
+    const events = await (await fetch(`${siteUrl}/admin/events`)).json();
+    expect(events[0].request.ip).toBe('203.0.113.7');
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(0);
+    expect(demo.output().stdout).toContain('Demo stopped.');
+    await expect(fetch(`${collectorUrl}/stats`)).rejects.toThrow();
   });
 
   it('names the busy port and how to change it, and exits 1', async () => {

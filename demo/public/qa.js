@@ -115,6 +115,32 @@ function readQueue() {
   });
 }
 
+/**
+ * What closing pages left in localStorage (`beacon-tracker:<random>` → `{ events, dropped }`), waiting
+ * for the next page of the site to move it into IndexedDB.
+ */
+function readHandovers() {
+  const events = [];
+  let keys = [];
+  try {
+    keys = Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
+  } catch {
+    return { entries: 0, events }; // storage blocked
+  }
+  let entries = 0;
+  for (const key of keys) {
+    try {
+      const value = JSON.parse(localStorage.getItem(key));
+      if (!value || !Array.isArray(value.events)) continue;
+      entries += 1;
+      events.push(...value.events);
+    } catch {
+      // not the tracker's after all
+    }
+  }
+  return { entries, events };
+}
+
 function typeOf(record) {
   try {
     return JSON.parse(record.event).type;
@@ -138,6 +164,11 @@ async function refreshTracker() {
   const rows = last.map((record) => [typeOf(record), record.id]);
   if (events.length > QUEUE_SHOWN) rows.push([`… and ${events.length - QUEUE_SHOWN} older`, '']);
   fillTable('queue-items', rows, 'Empty', 2);
+
+  const handovers = readHandovers();
+  text('handover-count', handovers.events.length);
+  $('handover-count').classList.toggle('warn', handovers.events.length > 0);
+  fillTable('handover-items', handovers.events.slice(-QUEUE_SHOWN).reverse().map((record) => [typeOf(record), record.id]), 'None', 2);
 }
 
 /** What the collector received: through the site's /admin API, or straight from the collector when the CSP forbids /admin. */
@@ -152,6 +183,18 @@ async function receivedAndStats() {
   return Promise.all([getJson(`${collectorUrl}/events?sort=desc&size=20`), getJson(`${collectorUrl}/stats`)]);
 }
 
+function describeFault(fault) {
+  switch (fault.mode) {
+    case 'ok': return 'none';
+    case 'status': return `answers ${fault.status}`;
+    case '429': return `answers 429, Retry-After: ${fault.retryAfter}`;
+    case 'slow': return `answers after ${fault.delayMs / 1000} s`;
+    case 'hang': return 'never answers';
+    case 'drop': return 'drops the connection';
+    default: return JSON.stringify(fault);
+  }
+}
+
 async function refreshCollector() {
   const badge = $('collector-state');
   try {
@@ -162,7 +205,7 @@ async function refreshCollector() {
     const failing = state.down || fault.mode !== 'ok';
     badge.textContent = state.down ? 'down' : fault.mode === 'ok' ? 'up' : 'up, faulty';
     badge.className = `badge ${state.down ? 'bad' : failing ? 'warn' : 'good'}`;
-    text('collector-fault', fault.mode === 'ok' ? 'none' : JSON.stringify(fault));
+    text('collector-fault', describeFault(fault));
     $('admin-error').hidden = true;
   } catch (error) {
     badge.textContent = 'unknown';
@@ -280,10 +323,14 @@ onClick('flush', async () => {
   refreshTracker();
 });
 
-control('collector-down', 'collector down', 'down');
-control('collector-up', 'collector up', 'up');
-control('fault-503', '503 on', 'fault', { mode: 'status', status: 503 });
-control('fault-ok', '503 off', 'fault', { mode: 'ok' });
+control('collector-down', 'collector down (connections refused)', 'down');
+control('collector-up', 'collector back up', 'up');
+control('fault-503', 'fault: 503', 'fault', { mode: 'status', status: 503 });
+control('fault-429', 'fault: 429 with Retry-After: 5', 'fault', { mode: '429', retryAfter: 5 });
+control('fault-slow', 'fault: slow, answers after 3 s', 'fault', { mode: 'slow', delayMs: 3000 });
+control('fault-hang', 'fault: hang, never answers', 'fault', { mode: 'hang' });
+control('fault-drop', 'fault: drop the connection', 'fault', { mode: 'drop' });
+control('fault-ok', 'no fault', 'fault', { mode: 'ok' });
 
 newOrderId();
 poll();
