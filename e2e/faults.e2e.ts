@@ -289,6 +289,37 @@ describe('fault injection', () => {
     expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
   });
 
+  it('7b. three tabs without Web Locks (a plain-http page): the localStorage lease keeps them from sending an event twice', async () => {
+    const context = await suite.context();
+    const url = suite.page('/e2e/no-locks.html');
+    const tabs = [await context.newPage(url), await context.newPage(url), await context.newPage(url)];
+    expect(await tabs[0].evaluate(() => typeof navigator.locks)).toBe('undefined');
+    // A slow collector: without a lock, every tab's drain would read the queue while another's request
+    // for the same events is on its way.
+    await setFault(suite, { mode: 'slow', delayMs: 400 });
+    const ids: string[] = [];
+    let seq = 0;
+    for (let round = 0; round < 4; round++) {
+      const batches = await Promise.all(
+        tabs.map((tab) =>
+          tab.evaluate(
+            ({ from }) => {
+              const ids = Array.from({ length: 8 }, (_, i) => tracker.track('lease', { seq: from + i }));
+              void tracker.flush(); // all three tabs drain at once
+              return ids;
+            },
+            { from: (seq += 8) - 7 },
+          ),
+        ),
+      );
+      ids.push(...batches.flat());
+      await sleep(200);
+    }
+    await setFault(suite, { mode: 'ok' });
+    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: '7b no Web Locks, three tabs', timeout: 20_000, quiet: 1500 });
+    expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
+  });
+
   describe('8. storage unavailable: tracking and flush() still deliver', () => {
     for (const [name, file, broken] of [
       ['indexedDB.open throws', 'no-idb-open', 'indexedDB.open'],
