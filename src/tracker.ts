@@ -3,7 +3,7 @@ import { serializeEvent, type EventOptions } from './event';
 import { onPageLifecycle } from './lifecycle';
 import { nextBatch, type Envelope, type QueuedEvent } from './payload';
 import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue';
-import { nanoid } from 'nanoid';
+import { eventId } from './id';
 import { safely } from './safely';
 import { createSession, type Session } from './session';
 import { backoffDelay, beacon, post, refusesSome, retryable } from './transport';
@@ -132,7 +132,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       fail(session ? 'track() needs a type, and properties as an object' : 'init() first');
     }
     const now = Date.now();
-    const id = nanoid();
+    const id = eventId();
     let event: string;
     try {
       event = serializeEvent(id, type, +(eventOptions.time || now), properties, eventOptions, pageContext());
