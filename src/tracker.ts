@@ -86,7 +86,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let inflight = 0;
   /** Failed attempts in a row, for the backoff. */
   let attempt = 0;
-  /** Whether the collector's last answer was final (2xx, or a refusal for good): undefined before any answer. */
+  /** Whether the collector's last answer was a 2xx: undefined before any answer. */
   let healthy: boolean | undefined;
   /** When the failing collector may be tried again (ms since the epoch). */
   let retryAt = 0;
@@ -254,8 +254,10 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       const answer = await post(sent[0].url, batch._body, timeout);
       inflight = 0;
       const status = answer._status;
-      healthy = !retryable(status);
-      if (!healthy) {
+      // Only a 2xx says the collector takes events: after a refusal for good (401...) a beacon would lose
+      // them uncounted, and the next page drops and counts them instead.
+      healthy = status > 199 && status < 300;
+      if (retryable(status)) {
         warn('retry after', status);
         retryAt = Date.now() + backoffDelay(attempt++, answer._retryAfter);
         continue;

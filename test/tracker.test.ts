@@ -897,6 +897,19 @@ describe('page hidden', () => {
     expect(requests.slice(1).flatMap(eventIds)).toEqual([first, second]);
   });
 
+  it('sends no beacon after a refusal for good (401): the events stay queued, not lost uncounted', async () => {
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    answer = () => status(401);
+    tracker.track('a');
+    await tracker.flush(); // refused for good: dropped and counted
+    const id = tracker.track('b');
+    hide();
+    expect(sendBeacon).not.toHaveBeenCalled(); // a beacon would lose it uncounted
+    answer = () => tracardi();
+    await start(); // the next page: the collector takes events again
+    expect(allSent()).toContain(id);
+  });
+
   it('the session is written on hide', async () => {
     const tracker = await start({ flushInterval: 60_000 });
     await vi.advanceTimersByTimeAsync(5000);
