@@ -90,8 +90,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let healthy: boolean | undefined;
   /** When the failing collector may be tried again (ms since the epoch). */
   let retryAt = 0;
-  /** The localStorage key and the events of what a pagehide of a still visible page kept (see handOver). */
-  let kept: [string, QueuedEvent[]] | undefined;
+  /** The localStorage key of the copy a pagehide of a still visible page wrote (see handOver). */
+  let kept: string | undefined;
   /** This tab's drain lease where there are no Web Locks (see withLock): when it runs out. */
   let lease = 0;
   /** Drain passes run one after the other; each reads the queue afresh. */
@@ -151,25 +151,27 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
 
   /**
    * Takes this page's events, with the count of refused events. While the page is visible, it writes them
-   * to the queue. Hidden, it beacons them and keeps in localStorage what the beacons may not carry. At a
-   * pagehide of a still visible page (`keep`, see lifecycle.ts) it beacons nothing and keeps them all,
-   * and the visibilitychange that usually follows takes that copy back: it beacons it, and writes what
-   * is left under the same key. A write made at such a pagehide does not always land in Firefox; the
-   * one made at the visibilitychange after it does.
+   * to the queue. Hidden, it beacons them and keeps in localStorage what the beacons may not carry.
    */
   function handOver(hiding?: boolean, keep?: boolean) {
-    const [copyKey, copy = []] = kept || [];
-    kept = undefined; // visible again (the back/forward cache), the copy is any tab's to take in
+    // A pagehide of a still visible page (Firefox closing the tab in front, see lifecycle.ts) may be cut
+    // off at any statement, and its beacons are dropped: it only writes a copy of what this page holds
+    // and changes nothing else. The visibilitychange that follows takes the events as usual and writes
+    // what it keeps under the same key (or withdraws the copy); where none follows, the copy is sent by
+    // the next page. Should another tab take the copy in meanwhile, an event may be sent twice.
+    if (keep) return void (kept = queue._spill(writing.concat(pending), refused, kept));
+    const copy = kept;
+    kept = undefined;
     // On hide, the events whose write to IndexedDB is still under way go too: a page torn down after
     // pagehide never finishes it. Should the write land all the same, they are sent twice, never lost.
-    let records = hiding ? copy.concat(writing, pending) : pending;
+    let records = hiding ? writing.concat(pending) : pending;
     const lost = refused;
     clearTimeout(timer as number);
     pending = [];
-    timer = 0;
-    if (!keep) refused = 0; // else counted again by the write that replaces the copy
+    timer = refused = 0;
     session!._save(hiding);
     if (!hiding) {
+      if (copy) safely(() => localStorage.removeItem(copy)); // restored from the back/forward cache
       if (!records.length && !lost) return;
       writing = writing.concat(records);
       return queue._change((stored) => withAdded(stored, records, lost, limits)).then(() => {
@@ -181,7 +183,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     // browser is offline, nothing is beaconed and everything stays queued for a later page. Before the
     // collector first answered, nobody knows: the beacons go, and the events stay queued as well (sent
     // twice, deduped by id, rather than beaconed into a collector that is down and lost).
-    if (!keep && navigator.onLine && healthy != false) {
+    if (navigator.onLine && healthy != false) {
       let budget = BEACON_QUOTA - inflight;
       let rest = records;
       for (let batch; (batch = nextBatch(rest, Infinity, budget, (first) => envelope(first, 0))); ) {
@@ -196,10 +198,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       }
       if (healthy) records = rest;
     }
-    if (records.length || lost) {
-      const key = queue._spill(records, lost, copyKey);
-      if (keep) kept = [key, records];
-    } else if (copyKey) safely(() => localStorage.removeItem(copyKey));
+    if (records.length || lost) queue._spill(records, lost, copy);
+    else if (copy) safely(() => localStorage.removeItem(copy));
   }
 
   async function flush() {
