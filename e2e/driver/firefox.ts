@@ -33,6 +33,12 @@ function wrapContext(context: BrowserContext): Context {
   // Puppeteer takes pages offline one by one: the context's state is applied to each page, new ones too.
   let offline = false;
   const pages = new Set<PuppeteerPage>();
+  /** A blank tab of this context, brought to the front before a page closes (see close() below). */
+  let keeper: Promise<PuppeteerPage> | undefined;
+  const switchAway = async () => {
+    const tab = await (keeper ??= context.newPage());
+    await tab.bringToFront();
+  };
   return {
     async newPage(url) {
       const raw = await context.newPage();
@@ -40,7 +46,7 @@ function wrapContext(context: BrowserContext): Context {
       pages.add(raw);
       raw.once('close', () => pages.delete(raw));
       if (offline) await raw.setOfflineMode(true);
-      const page = wrapPage(raw);
+      const page = wrapPage(raw, switchAway);
       if (url) await page.goto(url);
       return page;
     },
@@ -52,7 +58,7 @@ function wrapContext(context: BrowserContext): Context {
   };
 }
 
-function wrapPage(page: PuppeteerPage): Page {
+function wrapPage(page: PuppeteerPage, switchAway: () => Promise<void>): Page {
   /** The URL back() went to, which page.url() misses after a back/forward cache restore; cleared by any other navigation. */
   let url: string | undefined;
   page.on('framenavigated', (frame) => void (frame == page.mainFrame() && (url = undefined)));
@@ -91,7 +97,20 @@ function wrapPage(page: PuppeteerPage): Page {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    close: (options) => page.close(options),
+    async close(options) {
+      // Closing the tab in front runs its pagehide handlers (visibilityState still "visible") before
+      // visibilitychange → hidden, and Firefox may cut a pagehide handler off at a document.cookie write
+      // or a sendBeacon() call, uncatchably: what the handler had not done yet is never done. That is
+      // gaps.mjs, pagehideBeaconOnClose. The reliable path is tested instead: the user switches to another
+      // tab (a real visibilitychange → hidden, whose handlers run to completion), then closes this one.
+      await switchAway();
+      const deadline = Date.now() + TIMEOUT;
+      while ((await page.evaluate(() => document.visibilityState)) != 'hidden') {
+        if (Date.now() > deadline) throw new Error(`close(): the page was not hidden ${TIMEOUT} ms after another tab came to the front`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await page.close(options);
+    },
     url: () => url ?? page.url(),
   };
 }
