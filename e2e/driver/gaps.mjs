@@ -5,14 +5,15 @@
 // or a test skipped by other means and not listed in TEST_SKIPS, fails the run.
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
-/** @typedef {'offline' | 'bfcache' | 'pagehideBeaconOnClose' | 'beforeUnload'} Capability */
+/** @typedef {'offline' | 'bfcache' | 'pagehideBeaconOnClose' | 'beforeUnload' | 'crash'} Capability */
 
 /** @type {Record<Capability, string>} */
 export const CAPABILITIES = {
   offline: 'take a context off the network (navigator.onLine false, requests fail) and back on',
   bfcache: 'restore a page from the back/forward cache on back()',
-  pagehideBeaconOnClose: 'deliver a cross-origin JSON beacon sent from pagehide when page.close() closes the tab',
+  pagehideBeaconOnClose: 'close the tab in front (page.close({ inFront: true })) with its pagehide handlers run to completion, beacons sent from them delivered',
   beforeUnload: 'run beforeunload on page.close({ runBeforeUnload: true })',
+  crash: 'kill a browser process with SIGKILL and launch it again on the same profile (Browser.onProfile)',
 };
 
 /** @type {Record<Engine, Partial<Record<Capability, string>>>} */
@@ -20,12 +21,14 @@ export const GAPS = {
   chromium: {},
   firefox: {
     pagehideBeaconOnClose:
-      'On tab close Firefox fires pagehide first (visibilityState still "visible") and visibilitychange → hidden after it; a cross-origin application/json beacon sent from pagehide is dropped before its preflight (0/3 here, Firefox 153 ESR), while the same beacon sent from the visibilitychange that follows arrives (3/3). Scenarios test delivery on close (the reliable path), not the pagehide beacon.',
+      'Closing the tab in front (BiDi browsingContext.close), Firefox 153 ESR fires pagehide first, visibilityState still "visible", then visibilitychange → hidden. A pagehide handler there is unreliable: in probes it stopped without an exception at a sendBeacon() call or a document.cookie write (no catch or finally ran), and localStorage writes made during the close were often not kept; beacons sent from the visibilitychange → hidden that follows arrived (3 of 3). Other scenarios test the reliable path: the Firefox driver brings another tab to the front, waits until the page is hidden (its visibilitychange handlers have run), then closes it.',
   },
   webkit: {
     offline:
       'WebKitWebDriver (WebKitGTK 2.50) has no network emulation (no setNetworkConditions, no BiDi): the collector-down scenarios (POST /admin/down, suite.collectorDown()) cover the network failure in WebKit.',
     beforeUnload: 'WebDriver "Close Window" never runs beforeunload handlers.',
+    crash:
+      'MiniBrowser under WebKitWebDriver (--automation) keeps website data in memory only: after IndexedDB and localStorage writes nothing is written under HOME or the XDG dirs, and MiniBrowser has no option for a data directory, so no profile outlives its process and a relaunch cannot find what a killed one stored.',
   },
 };
 

@@ -19,7 +19,21 @@ export interface Browser {
   readonly supports: Supports;
   /** A fresh profile: its own cookies, localStorage and IndexedDB, shared by its pages only. */
   newContext(): Promise<Context>;
+  /**
+   * Launches another browser process of this engine on the profile directory `dir` (created empty by the
+   * caller, reused to relaunch), for a crash: kill() it, then onProfile(dir) again. Only where `supports.crash`.
+   */
+  onProfile(dir: string): Promise<ProfileBrowser>;
   close(): Promise<void>;
+}
+
+/** A browser process on a profile directory of its own (Browser.onProfile). */
+export interface ProfileBrowser {
+  readonly pid: number;
+  /** A new tab of the profile, navigated to `url` (waiting for `load`). */
+  newPage(url: string): Promise<Page>;
+  /** SIGKILL: no unload, no pagehide, no flush of anything to disk; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export interface Context {
@@ -56,7 +70,10 @@ export interface Page {
   /**
    * Closes the page as a user closing a tab would: it fires visibilitychange → hidden and pagehide, and
    * requests it started (beacons, keepalive fetches) go on. `runBeforeUnload` also runs beforeunload.
+   * Firefox first brings another tab to the front (a real visibilitychange → hidden), then closes this
+   * one: closing the tab in front there is unreliable (gaps.mjs, pagehideBeaconOnClose); `inFront` closes
+   * it while in front, where the engine supports that.
    */
-  close(options?: { runBeforeUnload?: boolean }): Promise<void>;
+  close(options?: { runBeforeUnload?: boolean; inFront?: boolean }): Promise<void>;
   url(): string;
 }

@@ -42,6 +42,9 @@ export async function launchWebKit(): Promise<Browser> {
       spare = undefined;
       return wrapContext(session);
     },
+    async onProfile() {
+      throw new Error("WebKit cannot keep a profile across processes (see e2e/driver/gaps.mjs): the scenario should call requires(suite, 'crash')");
+    },
     async close() {
       await Promise.all([...open].map((session) => session.close()));
     },

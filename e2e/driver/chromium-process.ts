@@ -1,24 +1,15 @@
 /**
- * Chromium only: a browser process of our own, on a user-data dir of our own, reached over CDP, so that a
- * scenario can kill it with SIGKILL (a crash: closing a context or the browser is not one) and launch it
- * again on the same profile. The driver has no such capability (other engines have no CDP); scenarios
- * that need it skip on other engines.
+ * Chromium's Browser.onProfile() (types.ts): a browser process of our own, on a user-data dir of our own,
+ * reached over CDP, so that a scenario can kill it with SIGKILL (a crash: closing a context or the browser
+ * is not one) and launch it again on the same profile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser as PlaywrightBrowser, type Page as PlaywrightPage } from 'playwright-core';
-import { findChromium } from '../driver/find-chromium.mjs';
-import type { Page } from '../driver';
-
-export interface ChromiumProcess {
-  readonly pid: number;
-  /** A new tab in the profile's default context, navigated to `url` (waiting for `load`). */
-  newPage(url: string): Promise<Page>;
-  /** SIGKILL: no unload, no pagehide, no flush of anything to disk; resolves once the process is gone. */
-  kill(): Promise<void>;
-}
+import { findChromium } from './find-chromium.mjs';
+import type { Page, ProfileBrowser } from './types';
 
 /** Launches Chromium headless on `userDataDir` and connects to it over CDP. */
-export async function launchChromiumProcess(userDataDir: string): Promise<ChromiumProcess> {
+export async function launchChromiumProcess(userDataDir: string): Promise<ProfileBrowser> {
   // find-chromium returns undefined for Playwright's own download.
   const executable = findChromium() || chromium.executablePath();
   const child = spawn(
