@@ -86,6 +86,9 @@ function wrap(page: PlaywrightPage): Page {
     reload: async () => void (await page.reload({ waitUntil: 'load' })),
     back: async () => void (await page.goBack({ waitUntil: 'commit' })),
     close: (options) => page.close(options),
+    click: (selector) => page.click(selector),
+    fill: (selector, value) => page.fill(selector, value),
+    screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => page.url(),
   };
 }

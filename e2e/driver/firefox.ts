@@ -150,6 +150,9 @@ function wrapPage(page: PuppeteerPage, switchAway: () => Promise<void>): Page {
       }
       await page.close({ runBeforeUnload });
     },
+    click: (selector) => page.click(selector),
+    fill: (selector, value) => page.locator(selector).fill(value),
+    screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => url ?? page.url(),
   };
 }

@@ -37,10 +37,4 @@ export const GAPS = {
  * the engines they skip in and why. Any other skipped test fails the run.
  * @type {Array<{ name: string; engines: Engine[]; reason: string }>}
  */
-export const TEST_SKIPS = [
-  {
-    name: 'the QA page shows events queue while the collector is down and drain when it is back',
-    engines: ['firefox', 'webkit'],
-    reason: 'e2e/demo.e2e.ts drives Playwright directly (clicks, fill, screenshot): Chromium only.',
-  },
-];
+export const TEST_SKIPS = [];

@@ -48,6 +48,9 @@ function wrapPage(page: PlaywrightPage): Page {
       await page.goBack({ waitUntil: 'commit' });
     },
     close: ({ runBeforeUnload } = {}) => page.close({ runBeforeUnload }),
+    click: (selector) => page.click(selector),
+    fill: (selector, value) => page.fill(selector, value),
+    screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => page.url(),
   };
 }

@@ -75,5 +75,11 @@ export interface Page {
    * it while in front, where the engine supports that.
    */
   close(options?: { runBeforeUnload?: boolean; inFront?: boolean }): Promise<void>;
+  /** Clicks the element `selector` (CSS) matches, as a user would: real input events, where the engine has them. */
+  click(selector: string): Promise<void>;
+  /** Replaces the value of the input or textarea `selector` matches with `value`, typed in. */
+  fill(selector: string, value: string): Promise<void>;
+  /** Saves a PNG of the page (the viewport, or the full page where the engine can) to `path`. */
+  screenshot(path: string): Promise<void>;
   url(): string;
 }
