@@ -28,7 +28,8 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Profil
       '--disable-sync',
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // A process group of its own, so that kill() takes the renderers and utility processes with it.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let browser: PlaywrightBrowser;
@@ -48,8 +49,21 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Profil
       return wrap(page);
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+      // The whole group: Chromium's other processes otherwise outlive the browser process for a moment,
+      // and write to the profile while the next launch (or the cleanup) uses it.
+      const group = -child.pid!;
+      const alive = () => {
+        try {
+          return process.kill(group, 0);
+        } catch {
+          return false;
+        }
+      };
+      if (alive()) process.kill(group, 'SIGKILL');
       await exited;
+      for (const deadline = Date.now() + 10_000; alive(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if (Date.now() > deadline) throw new Error(`Chromium's processes (group ${-group}) outlived SIGKILL by 10 s`);
+      }
     },
   };
 }
