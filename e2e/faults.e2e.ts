@@ -8,8 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { engineName, type Page } from './driver';
-import { launchChromiumProcess, type ChromiumProcess } from './helpers/chromium-process';
+import type { Context, Page } from './driver';
 import { eventsOf, payloads, trackRequests, type RawRecord } from './helpers/collector';
 import { collectorDown, collectorUp, deliveredRequests, expectAllDelivered, idsInBody, rawSummary, setFault } from './helpers/faults';
 import { useSuite } from './helpers/site';
@@ -24,7 +23,6 @@ declare const tracker: {
 declare const brokenStorage: string[];
 
 const suite = useSuite();
-const chromiumOnly = engineName() != 'chromium';
 /** The tracker's backoff (src/transport.ts, README): 1 s doubling to 60 s, each step taken at 50 to 100%. */
 const RETRY_BASE = 1000;
 const RETRY_CAP = 60_000;
@@ -64,36 +62,47 @@ function maxAttempts(window: number): number {
 }
 
 describe('fault injection', () => {
-  it('1a. offline (collector refusing, context offline): 500 events, the tab closed; a new tab delivers 500 of 500', async () => {
-    const context = await suite.context();
-    const page = await context.newPage(suite.page('/e2e/faults.html'));
-    await collectorDown(suite);
-    await context.setOffline(true);
-    const ids = await trackSeq(page, 'offline', 1, 500);
-    await page.close();
-    await context.setOffline(false);
-    await collectorUp(suite);
-    expect(trackRequests(suite.collector, ids)).toEqual([]);
-    await context.newPage(suite.page('/e2e/faults.html'));
-    await expectAllDelivered(suite.collector, ids, { scenario: '1a offline + tab closed' });
-    expect(eventsOf(suite.collector, 'offline')).toHaveLength(500);
-  });
+  // Each with the context offline too where the engine can take it offline, and with the collector refusing
+  // alone everywhere (WebKit has no offline emulation: gaps.mjs), so that every engine has the scenario.
+  for (const offline of [true, false]) {
+    const a = offline ? '1a. offline (collector refusing, context offline)' : '1a. collector refusing, the context online';
+    const b = offline ? '1b. offline, then a reload while the collector still refuses' : '1b. collector refusing, a reload while it still refuses';
+    const setOffline = (context: Context, value: boolean) => (offline ? context.setOffline(value) : undefined);
+    // Online, the tab must have seen the collector refuse before it goes (flush() waits for that first
+    // failure): a tab that goes before any answer is scenario 2b, whose beacons go into the outage.
+    const learnt = !offline;
 
-  it('1b. offline, then a reload while the collector still refuses; the collector back: all arrive', async () => {
-    const context = await suite.context();
-    const page = await context.newPage(suite.page('/e2e/faults.html'));
-    await collectorDown(suite);
-    await context.setOffline(true);
-    const ids = await trackSeq(page, 'offline', 1, 500);
-    await context.setOffline(false); // the site is reachable again, the collector is not
-    await page.reload();
-    ids.push(...(await trackSeq(page, 'offline', 501, 20)));
-    await sleep(1500); // the reloaded page tries, fails and backs off
-    expect(trackRequests(suite.collector, ids)).toEqual([]);
-    await collectorUp(suite);
-    // No new page: the reloaded one's retries deliver (backoff after 1-2 failures: 2 s at most).
-    await expectAllDelivered(suite.collector, ids, { scenario: '1b offline + reload while the collector is down' });
-  });
+    it(`${a}: 500 events, the tab closed; a new tab delivers 500 of 500`, async () => {
+      const context = await suite.context();
+      const page = await context.newPage(suite.page('/e2e/faults.html'));
+      await collectorDown(suite);
+      await setOffline(context, true);
+      const ids = await trackSeq(page, 'offline', 1, 500, learnt);
+      await page.close();
+      await setOffline(context, false);
+      await collectorUp(suite);
+      expect(trackRequests(suite.collector, ids)).toEqual([]);
+      await context.newPage(suite.page('/e2e/faults.html'));
+      await expectAllDelivered(suite.collector, ids, { scenario: offline ? '1a offline + tab closed' : '1a collector refusing + tab closed' });
+      expect(eventsOf(suite.collector, 'offline')).toHaveLength(500);
+    });
+
+    it(`${b}; the collector back: all arrive`, async () => {
+      const context = await suite.context();
+      const page = await context.newPage(suite.page('/e2e/faults.html'));
+      await collectorDown(suite);
+      await setOffline(context, true);
+      const ids = await trackSeq(page, 'offline', 1, 500, learnt);
+      await setOffline(context, false); // the site is reachable again, the collector is not
+      await page.reload();
+      ids.push(...(await trackSeq(page, 'offline', 501, 20)));
+      await sleep(1500); // the reloaded page tries, fails and backs off
+      expect(trackRequests(suite.collector, ids)).toEqual([]);
+      await collectorUp(suite);
+      // No new page: the reloaded one's retries deliver (backoff after 1-2 failures: 2 s at most).
+      await expectAllDelivered(suite.collector, ids, { scenario: offline ? '1b offline + reload while the collector is down' : '1b reload while the collector is down' });
+    });
+  }
 
   it('2. 503 for 10 s: growing gaps within the backoff, a tab hidden and closed meanwhile beacons nothing; all delivered after', async () => {
     const OUTAGE = 10_000;
@@ -231,63 +240,63 @@ describe('fault injection', () => {
     expect(duplicates).toBeLessThanOrEqual(ids.length); // at most once more each
   });
 
-  // Chromium only: the crash needs a browser process of our own, reached over CDP (helpers/chromium-process.ts).
-  it.skipIf(chromiumOnly)('6. browser crash: SIGKILL 1.5 s after tracking offline, the relaunched browser delivers all', async () => {
+  it('6. browser crash: SIGKILL 1.5 s after tracking while the collector refuses, the relaunched browser delivers all', async () => {
     const profile = await mkdtemp(path.join(tmpdir(), 'beacon-tracker-crash-'));
-    const processes: ChromiumProcess[] = [];
     suite.cleanup(() => rm(profile, { recursive: true, force: true }));
-    suite.cleanup(() => Promise.all(processes.map((browser) => browser.kill())));
-    const first = await launchChromiumProcess(profile);
-    processes.push(first);
+    const first = await suite.onProfile(profile);
     const page = await first.newPage(suite.page('/e2e/faults.html'));
     await collectorDown(suite);
     const ids = await trackSeq(page, 'crash', 1, 30);
     await sleep(1500); // the 1 s flush interval writes them to IndexedDB
     await first.kill();
     await collectorUp(suite);
-    const second = await launchChromiumProcess(profile);
-    processes.push(second);
+    const second = await suite.onProfile(profile);
     await second.newPage(suite.page('/e2e/faults.html'));
     await expectAllDelivered(suite.collector, ids, { scenario: '6 browser SIGKILL' });
   });
 
-  it('7. three tabs, online and offline, the last draining tab closed while the collector is down: all arrive, none twice on the wire', async () => {
-    const context = await suite.context();
-    const url = suite.page('/e2e/faults.html');
-    const tabs = [await context.newPage(url), await context.newPage(url), await context.newPage(url)];
-    const ids: string[] = [];
-    let seq = 0;
-    /** Each tab tracks `count` events, the tabs' calls interleaved over `rounds` rounds. */
-    async function round(which: Page[], count: number, rounds: number) {
-      for (let r = 0; r < rounds; r++) {
-        const batches = await Promise.all(which.map((tab) => trackSeq(tab, 'tabs', (seq += count) - count + 1, count)));
-        ids.push(...batches.flat());
-        await sleep(150);
+  // With an offline phase where the engine can take a context offline, and without it everywhere.
+  for (const offline of [true, false]) {
+    const name = offline ? '7. three tabs, online and offline' : '7. three tabs, the context online throughout';
+    it(`${name}, the last draining tab closed while the collector is down: all arrive, none twice on the wire`, async () => {
+      const context = await suite.context();
+      const url = suite.page('/e2e/faults.html');
+      const tabs = [await context.newPage(url), await context.newPage(url), await context.newPage(url)];
+      const ids: string[] = [];
+      let seq = 0;
+      /** Each tab tracks `count` events, the tabs' calls interleaved over `rounds` rounds. */
+      async function round(which: Page[], count: number, rounds: number) {
+        for (let r = 0; r < rounds; r++) {
+          const batches = await Promise.all(which.map((tab) => trackSeq(tab, 'tabs', (seq += count) - count + 1, count)));
+          ids.push(...batches.flat());
+          await sleep(150);
+        }
       }
-    }
-    // Online and healthy.
-    await round(tabs, 7, 4);
-    // The collector refuses connections: every tab's drain fails, and backs off.
-    await collectorDown(suite);
-    await round(tabs, 6, 4);
-    for (const tab of tabs) await tab.evaluate(() => tracker.flush());
-    // The third tab drained last (its flush's drain was refused: nothing is in flight); it tracks, and
-    // is closed midway.
-    ids.push(...(await trackSeq(tabs[2], 'tabs', (seq += 4) - 3, 4)));
-    await tabs[2].close();
-    const open = tabs.slice(0, 2);
-    await round(open, 5, 3);
-    // Offline too, tracking on.
-    await context.setOffline(true);
-    await round(open, 5, 3);
-    // The collector back, then the network: `online` makes both tabs drain, one at a time.
-    await collectorUp(suite);
-    await context.setOffline(false);
-    await round(open, 5, 3);
-    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: '7 three tabs', timeout: 30_000, quiet: 1500 });
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
-  });
+      // Online and healthy.
+      await round(tabs, 7, 4);
+      // The collector refuses connections: every tab's drain fails, and backs off.
+      await collectorDown(suite);
+      await round(tabs, 6, 4);
+      for (const tab of tabs) await tab.evaluate(() => tracker.flush());
+      // The third tab drained last (its flush's drain was refused: nothing is in flight); it tracks, and
+      // is closed midway.
+      ids.push(...(await trackSeq(tabs[2], 'tabs', (seq += 4) - 3, 4)));
+      await tabs[2].close();
+      const open = tabs.slice(0, 2);
+      await round(open, 5, 3);
+      // Offline too, tracking on (or the collector still refusing).
+      if (offline) await context.setOffline(true);
+      await round(open, 5, 3);
+      // The collector back, then the network: `online` makes both tabs drain, one at a time (without the
+      // offline phase, their backoff retries do).
+      await collectorUp(suite);
+      if (offline) await context.setOffline(false);
+      await round(open, 5, 3);
+      const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: offline ? '7 three tabs' : '7 three tabs, online', timeout: 30_000, quiet: 1500 });
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
+    });
+  }
 
   it('7b. three tabs without Web Locks (a plain-http page): the localStorage lease keeps them from sending an event twice', async () => {
     const context = await suite.context();

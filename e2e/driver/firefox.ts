@@ -2,30 +2,68 @@
 import puppeteer, { type BrowserContext, type Page as PuppeteerPage } from 'puppeteer-core';
 import { findFirefox } from './find-browsers.mjs';
 import { supportsOf } from './supports';
-import type { Browser, Context, Page } from './types';
+import type { Browser, Context, Page, ProfileBrowser } from './types';
 
 const TIMEOUT = 30_000;
 
-export async function launchFirefox(): Promise<Browser> {
-  const browser = await puppeteer.launch({
+const launchOptions = (userDataDir?: string) =>
+  ({
     browser: 'firefox',
     executablePath: findFirefox(),
     headless: true,
     protocolTimeout: TIMEOUT,
+    userDataDir,
     extraPrefsFirefox: {
       // Quiet and loopback-only, as Playwright makes Chromium: no updates, telemetry or captive-portal checks.
       'network.captive-portal-service.enabled': false,
       'network.connectivity-service.enabled': false,
       'app.update.auto': false,
       'datareporting.policy.dataSubmissionEnabled': false,
+      // A relaunch after the crash scenario's SIGKILL must open the profile, not offer to restore a session.
+      'browser.sessionstore.resume_from_crash': false,
     },
-  });
+  }) as const;
+
+export async function launchFirefox(): Promise<Browser> {
+  const browser = await puppeteer.launch(launchOptions());
   return {
     engine: 'firefox',
     version: await browser.version(),
     supports: supportsOf('firefox'),
     newContext: async () => wrapContext(await browser.createBrowserContext()),
+    onProfile: launchOnProfile,
     close: () => browser.close(),
+  };
+}
+
+/** Firefox's Browser.onProfile() (types.ts): a Firefox of its own on the profile directory `dir`. */
+async function launchOnProfile(dir: string): Promise<ProfileBrowser> {
+  const browser = await puppeteer.launch(launchOptions(dir));
+  const child = browser.process()!;
+  const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  // The connection goes with the process: what puppeteer had under way then is of no interest.
+  browser.on('disconnected', () => {});
+  const context = wrapContext(browser.defaultBrowserContext());
+  return {
+    pid: child.pid!,
+    newPage: (url) => context.newPage(url),
+    async kill() {
+      // The whole process group (puppeteer starts Firefox detached): its content processes go with it, as
+      // they do when the parent crashes, rather than outliving it and writing to the profile afterwards.
+      const group = -child.pid!;
+      const alive = () => {
+        try {
+          return process.kill(group, 0);
+        } catch {
+          return false;
+        }
+      };
+      if (alive()) process.kill(group, 'SIGKILL');
+      await exited;
+      for (const deadline = Date.now() + 10_000; alive(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if (Date.now() > deadline) throw new Error(`Firefox's processes (group ${-group}) outlived SIGKILL by 10 s`);
+      }
+    },
   };
 }
 
@@ -33,6 +71,12 @@ function wrapContext(context: BrowserContext): Context {
   // Puppeteer takes pages offline one by one: the context's state is applied to each page, new ones too.
   let offline = false;
   const pages = new Set<PuppeteerPage>();
+  /** A blank tab of this context, brought to the front before a page closes (see close() below). */
+  let keeper: Promise<PuppeteerPage> | undefined;
+  const switchAway = async () => {
+    const tab = await (keeper ??= context.newPage());
+    await tab.bringToFront();
+  };
   return {
     async newPage(url) {
       const raw = await context.newPage();
@@ -40,7 +84,7 @@ function wrapContext(context: BrowserContext): Context {
       pages.add(raw);
       raw.once('close', () => pages.delete(raw));
       if (offline) await raw.setOfflineMode(true);
-      const page = wrapPage(raw);
+      const page = wrapPage(raw, switchAway);
       if (url) await page.goto(url);
       return page;
     },
@@ -52,7 +96,7 @@ function wrapContext(context: BrowserContext): Context {
   };
 }
 
-function wrapPage(page: PuppeteerPage): Page {
+function wrapPage(page: PuppeteerPage, switchAway: () => Promise<void>): Page {
   /** The URL back() went to, which page.url() misses after a back/forward cache restore; cleared by any other navigation. */
   let url: string | undefined;
   page.on('framenavigated', (frame) => void (frame == page.mainFrame() && (url = undefined)));
@@ -91,7 +135,25 @@ function wrapPage(page: PuppeteerPage): Page {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    close: (options) => page.close(options),
+    async close({ runBeforeUnload, inFront } = {}) {
+      // Closing the tab in front runs its pagehide handlers (visibilityState still "visible") before
+      // visibilitychange → hidden, and Firefox may cut a pagehide handler off at a document.cookie write
+      // or a sendBeacon() call, uncatchably; the beacons of a tab closed so arrived in 2 of 4 closes, the
+      // rest came from the copy the tracker keeps (README, Browser support). Unless `inFront` asks for that
+      // close, the user switches to another tab first (a real visibilitychange → hidden, whose handlers
+      // run to completion), then closes this one: the beacon path, tested as such.
+      if (inFront) return void (await page.close({ runBeforeUnload }));
+      await switchAway();
+      const deadline = Date.now() + TIMEOUT;
+      while ((await page.evaluate(() => document.visibilityState)) != 'hidden') {
+        if (Date.now() > deadline) throw new Error(`close(): the page was not hidden ${TIMEOUT} ms after another tab came to the front`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await page.close({ runBeforeUnload });
+    },
+    click: (selector) => page.click(selector),
+    fill: (selector, value) => page.locator(selector).fill(value),
+    screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => url ?? page.url(),
   };
 }

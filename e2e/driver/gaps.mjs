@@ -5,27 +5,26 @@
 // or a test skipped by other means and not listed in TEST_SKIPS, fails the run.
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
-/** @typedef {'offline' | 'bfcache' | 'pagehideBeaconOnClose' | 'beforeUnload'} Capability */
+/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash'} Capability */
 
 /** @type {Record<Capability, string>} */
 export const CAPABILITIES = {
   offline: 'take a context off the network (navigator.onLine false, requests fail) and back on',
   bfcache: 'restore a page from the back/forward cache on back()',
-  pagehideBeaconOnClose: 'deliver a cross-origin JSON beacon sent from pagehide when page.close() closes the tab',
   beforeUnload: 'run beforeunload on page.close({ runBeforeUnload: true })',
+  crash: 'kill a browser process with SIGKILL and launch it again on the same profile (Browser.onProfile)',
 };
 
 /** @type {Record<Engine, Partial<Record<Capability, string>>>} */
 export const GAPS = {
   chromium: {},
-  firefox: {
-    pagehideBeaconOnClose:
-      'On tab close Firefox fires pagehide first (visibilityState still "visible") and visibilitychange → hidden after it; a cross-origin application/json beacon sent from pagehide is dropped before its preflight (0/3 here, Firefox 153 ESR), while the same beacon sent from the visibilitychange that follows arrives (3/3). Scenarios test delivery on close (the reliable path), not the pagehide beacon.',
-  },
+  firefox: {},
   webkit: {
     offline:
       'WebKitWebDriver (WebKitGTK 2.50) has no network emulation (no setNetworkConditions, no BiDi): the collector-down scenarios (POST /admin/down, suite.collectorDown()) cover the network failure in WebKit.',
     beforeUnload: 'WebDriver "Close Window" never runs beforeunload handlers.',
+    crash:
+      'MiniBrowser under WebKitWebDriver (--automation) keeps website data in memory only: after IndexedDB and localStorage writes nothing is written under HOME or the XDG dirs, and MiniBrowser has no option for a data directory, so no profile outlives its process and a relaunch cannot find what a killed one stored.',
   },
 };
 
@@ -34,10 +33,4 @@ export const GAPS = {
  * the engines they skip in and why. Any other skipped test fails the run.
  * @type {Array<{ name: string; engines: Engine[]; reason: string }>}
  */
-export const TEST_SKIPS = [
-  {
-    name: 'the QA page shows events queue while the collector is down and drain when it is back',
-    engines: ['firefox', 'webkit'],
-    reason: 'e2e/demo.e2e.ts drives Playwright directly (clicks, fill, screenshot): Chromium only.',
-  },
-];
+export const TEST_SKIPS = [];

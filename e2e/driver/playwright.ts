@@ -1,5 +1,6 @@
 /** Chromium through playwright-core: Debian's Chromium here, any Chromium by CHROMIUM_PATH. */
 import { chromium, type BrowserContext, type Page as PlaywrightPage } from 'playwright-core';
+import { launchChromiumProcess } from './chromium-process';
 import { findChromium } from './find-chromium.mjs';
 import { supportsOf } from './supports';
 import type { Browser, Context, Page } from './types';
@@ -16,6 +17,7 @@ export async function launchChromium(): Promise<Browser> {
     version: `chromium/${browser.version()}`,
     supports: supportsOf('chromium'),
     newContext: async () => wrapContext(await browser.newContext()),
+    onProfile: launchChromiumProcess,
     close: () => browser.close(),
   };
 }
@@ -45,7 +47,10 @@ function wrapPage(page: PlaywrightPage): Page {
       // A page restored from the back/forward cache never fires load again.
       await page.goBack({ waitUntil: 'commit' });
     },
-    close: (options) => page.close(options),
+    close: ({ runBeforeUnload } = {}) => page.close({ runBeforeUnload }),
+    click: (selector) => page.click(selector),
+    fill: (selector, value) => page.fill(selector, value),
+    screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => page.url(),
   };
 }

@@ -19,7 +19,21 @@ export interface Browser {
   readonly supports: Supports;
   /** A fresh profile: its own cookies, localStorage and IndexedDB, shared by its pages only. */
   newContext(): Promise<Context>;
+  /**
+   * Launches another browser process of this engine on the profile directory `dir` (created empty by the
+   * caller, reused to relaunch), for a crash: kill() it, then onProfile(dir) again. Only where `supports.crash`.
+   */
+  onProfile(dir: string): Promise<ProfileBrowser>;
   close(): Promise<void>;
+}
+
+/** A browser process on a profile directory of its own (Browser.onProfile). */
+export interface ProfileBrowser {
+  readonly pid: number;
+  /** A new tab of the profile, navigated to `url` (waiting for `load`). */
+  newPage(url: string): Promise<Page>;
+  /** SIGKILL: no unload, no pagehide, no flush of anything to disk; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export interface Context {
@@ -56,7 +70,17 @@ export interface Page {
   /**
    * Closes the page as a user closing a tab would: it fires visibilitychange → hidden and pagehide, and
    * requests it started (beacons, keepalive fetches) go on. `runBeforeUnload` also runs beforeunload.
+   * Firefox first brings another tab to the front (a real visibilitychange → hidden), then closes this
+   * one, so that a scenario can count on the beacons of a closing page: closing the tab in front, Firefox
+   * fires pagehide first and may cut its handlers off (README, Browser support). `inFront` closes it while
+   * in front, as a user's Ctrl-W does.
    */
-  close(options?: { runBeforeUnload?: boolean }): Promise<void>;
+  close(options?: { runBeforeUnload?: boolean; inFront?: boolean }): Promise<void>;
+  /** Clicks the element `selector` (CSS) matches, as a user would: real input events, where the engine has them. */
+  click(selector: string): Promise<void>;
+  /** Replaces the value of the input or textarea `selector` matches with `value`, typed in. */
+  fill(selector: string, value: string): Promise<void>;
+  /** Saves a PNG of the page (the viewport, or the full page where the engine can) to `path`. */
+  screenshot(path: string): Promise<void>;
   url(): string;
 }

@@ -3,13 +3,16 @@
  * webkit2gtk-driver). MiniBrowser needs a display: e2e/run.mjs runs this engine under `xvfb-run -a`.
  *
  * WebDriver has one profile per session, so each context is a session of its own (its own WebKitWebDriver
- * and MiniBrowser, an ephemeral profile) and each page a tab of it. A session keeps one blank tab open, so
- * that closing a page's tab never ends it. Every command first switches to its page's tab: the commands of
+ * and MiniBrowser, an ephemeral profile) and each page a window of it: a tab opened beside another stays in
+ * the background (visibilityState "hidden", and a screenshot of it never returns), where a page in a window
+ * of its own is in front, as a page the user looks at. A session keeps its first, blank window open, so
+ * that closing a page's window never ends it. Every command first switches to its page's window: the commands of
  * a session go one at a time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { Builder, type WebDriver } from 'selenium-webdriver';
+import { writeFile } from 'node:fs/promises';
+import { Builder, By, type WebDriver } from 'selenium-webdriver';
 import { findWebKit } from './find-browsers.mjs';
 import { supportsOf } from './supports';
 import type { Browser, Context, Page } from './types';
@@ -41,6 +44,9 @@ export async function launchWebKit(): Promise<Browser> {
       const session = spare ?? (await start());
       spare = undefined;
       return wrapContext(session);
+    },
+    async onProfile() {
+      throw new Error("WebKit cannot keep a profile across processes (see e2e/driver/gaps.mjs): the scenario should call requires(suite, 'crash')");
     },
     async close() {
       await Promise.all([...open].map((session) => session.close()));
@@ -132,7 +138,7 @@ class Session {
 
   async newTab(): Promise<string> {
     return this.run(this.current, async (driver) => {
-      await driver.switchTo().newWindow('tab');
+      await driver.switchTo().newWindow('window');
       return (this.current = await driver.getWindowHandle());
     });
   }
@@ -219,6 +225,15 @@ function wrapPage(session: Session, handle: string): Page {
       if (options?.runBeforeUnload) throw new Error("WebKit cannot run beforeunload on close (see e2e/driver/gaps.mjs): the scenario should call requires(suite, 'beforeUnload')");
       await session.closeTab(handle);
     },
+    click: (selector) => session.run(handle, async (driver) => driver.findElement(By.css(selector)).click()),
+    fill: (selector, value) =>
+      session.run(handle, async (driver) => {
+        const field = await driver.findElement(By.css(selector));
+        await field.clear();
+        await field.sendKeys(value);
+      }),
+    // WebDriver's screenshot is of the viewport only.
+    screenshot: async (path) => writeFile(path, await session.run(handle, (driver) => driver.takeScreenshot()), 'base64'),
     url: () => url,
   };
   return page;

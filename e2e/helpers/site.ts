@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { startDemoServer } from '../../demo/server.mjs';
-import { launch, type Browser, type Context } from '../driver';
+import { launch, type Browser, type Context, type ProfileBrowser } from '../driver';
 import type { Collector } from './collector';
 import { distDir } from './dist';
 import { requires } from './requires';
@@ -30,6 +30,11 @@ export interface Suite {
    */
   collectorDown(): Promise<void>;
   collectorUp(): Promise<void>;
+  /**
+   * A browser process of the suite's engine on the profile directory `dir`, killed after the test; a
+   * relaunch is another onProfile(dir). Skips the test where the engine cannot (requires(), 'crash').
+   */
+  onProfile(dir: string): Promise<ProfileBrowser>;
   /** The running test's context (for requires()). */
   readonly currentTest: TestContext | undefined;
   /** Runs `close` after the test, even when it fails. */
@@ -105,6 +110,12 @@ export function useSuite(): Suite {
           await context.setOffline(offline);
         },
       };
+    },
+    async onProfile(dir) {
+      requires(suite, 'crash');
+      const browser = await suite.browser.onProfile(dir);
+      cleanups.push(() => browser.kill());
+      return browser;
     },
     collectorDown: () => server.down(),
     collectorUp: () => server.up(),

@@ -1,24 +1,15 @@
 /**
- * Chromium only: a browser process of our own, on a user-data dir of our own, reached over CDP, so that a
- * scenario can kill it with SIGKILL (a crash: closing a context or the browser is not one) and launch it
- * again on the same profile. The driver has no such capability (other engines have no CDP); scenarios
- * that need it skip on other engines.
+ * Chromium's Browser.onProfile() (types.ts): a browser process of our own, on a user-data dir of our own,
+ * reached over CDP, so that a scenario can kill it with SIGKILL (a crash: closing a context or the browser
+ * is not one) and launch it again on the same profile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser as PlaywrightBrowser, type Page as PlaywrightPage } from 'playwright-core';
-import { findChromium } from '../driver/find-chromium.mjs';
-import type { Page } from '../driver';
-
-export interface ChromiumProcess {
-  readonly pid: number;
-  /** A new tab in the profile's default context, navigated to `url` (waiting for `load`). */
-  newPage(url: string): Promise<Page>;
-  /** SIGKILL: no unload, no pagehide, no flush of anything to disk; resolves once the process is gone. */
-  kill(): Promise<void>;
-}
+import { findChromium } from './find-chromium.mjs';
+import type { Page, ProfileBrowser } from './types';
 
 /** Launches Chromium headless on `userDataDir` and connects to it over CDP. */
-export async function launchChromiumProcess(userDataDir: string): Promise<ChromiumProcess> {
+export async function launchChromiumProcess(userDataDir: string): Promise<ProfileBrowser> {
   // find-chromium returns undefined for Playwright's own download.
   const executable = findChromium() || chromium.executablePath();
   const child = spawn(
@@ -37,7 +28,8 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Chromi
       '--disable-sync',
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // A process group of its own, so that kill() takes the renderers and utility processes with it.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let browser: PlaywrightBrowser;
@@ -57,8 +49,21 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Chromi
       return wrap(page);
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+      // The whole group: Chromium's other processes otherwise outlive the browser process for a moment,
+      // and write to the profile while the next launch (or the cleanup) uses it.
+      const group = -child.pid!;
+      const alive = () => {
+        try {
+          return process.kill(group, 0);
+        } catch {
+          return false;
+        }
+      };
+      if (alive()) process.kill(group, 'SIGKILL');
       await exited;
+      for (const deadline = Date.now() + 10_000; alive(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if (Date.now() > deadline) throw new Error(`Chromium's processes (group ${-group}) outlived SIGKILL by 10 s`);
+      }
     },
   };
 }
@@ -95,6 +100,9 @@ function wrap(page: PlaywrightPage): Page {
     reload: async () => void (await page.reload({ waitUntil: 'load' })),
     back: async () => void (await page.goBack({ waitUntil: 'commit' })),
     close: (options) => page.close(options),
+    click: (selector) => page.click(selector),
+    fill: (selector, value) => page.fill(selector, value),
+    screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => page.url(),
   };
 }
