@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser as PlaywrightBrowser, type Page as PlaywrightPage } from 'playwright-core';
 import { findChromium } from './find-chromium.mjs';
+import { killGroup } from './kill-group';
 import type { Page, ProfileBrowser } from './types';
 
 /** Launches Chromium headless on `userDataDir` and connects to it over CDP. */
@@ -48,23 +49,7 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Profil
       await page.goto(url, { waitUntil: 'load' });
       return wrap(page);
     },
-    async kill() {
-      // The whole group: Chromium's other processes otherwise outlive the browser process for a moment,
-      // and write to the profile while the next launch (or the cleanup) uses it.
-      const group = -child.pid!;
-      const alive = () => {
-        try {
-          return process.kill(group, 0);
-        } catch {
-          return false;
-        }
-      };
-      if (alive()) process.kill(group, 'SIGKILL');
-      await exited;
-      for (const deadline = Date.now() + 10_000; alive(); await new Promise((resolve) => setTimeout(resolve, 20))) {
-        if (Date.now() > deadline) throw new Error(`Chromium's processes (group ${-group}) outlived SIGKILL by 10 s`);
-      }
-    },
+    kill: () => killGroup(child.pid!, exited, 'Chromium'), // spawned detached: a process group of its own
   };
 }
 

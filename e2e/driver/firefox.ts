@@ -2,6 +2,7 @@
 import puppeteer, { type BrowserContext, type Page as PuppeteerPage } from 'puppeteer-core';
 import { findFirefox } from './find-browsers.mjs';
 import { supportsOf } from './supports';
+import { killGroup } from './kill-group';
 import type { Browser, Context, Page, ProfileBrowser } from './types';
 
 const TIMEOUT = 30_000;
@@ -47,23 +48,7 @@ async function launchOnProfile(dir: string): Promise<ProfileBrowser> {
   return {
     pid: child.pid!,
     newPage: (url) => context.newPage(url),
-    async kill() {
-      // The whole process group (puppeteer starts Firefox detached): its content processes go with it, as
-      // they do when the parent crashes, rather than outliving it and writing to the profile afterwards.
-      const group = -child.pid!;
-      const alive = () => {
-        try {
-          return process.kill(group, 0);
-        } catch {
-          return false;
-        }
-      };
-      if (alive()) process.kill(group, 'SIGKILL');
-      await exited;
-      for (const deadline = Date.now() + 10_000; alive(); await new Promise((resolve) => setTimeout(resolve, 20))) {
-        if (Date.now() > deadline) throw new Error(`Firefox's processes (group ${-group}) outlived SIGKILL by 10 s`);
-      }
-    },
+    kill: () => killGroup(child.pid!, exited, 'Firefox'), // puppeteer starts it detached: a group of its own
   };
 }
 
