@@ -87,7 +87,11 @@ if (documented.length) console.log(`\n[e2e] Known engine gaps:\n${documented.joi
 // CI installs every engine (.ci/run) and sets E2E_REQUIRE_ALL: one missing there is a failure, not a note.
 const required = process.env.E2E_REQUIRE_ALL && missing.length;
 if (required) console.log(`\n[e2e] E2E_REQUIRE_ALL is set and ${missing.join(', ')} is missing: failing.`);
-process.exit(results.every((r) => r.ok) && !required ? 0 : 1);
+const ok = results.every((r) => r.ok) && !required;
+// One closing line for all engines, as test runners print it (a failure of another kind counts as one).
+const total = (key) => results.reduce((sum, r) => sum + (r.counts ? r.counts[key] : 0), 0);
+console.log(`\ne2e: ${total('passed')} passed, ${Math.max(total('failed'), ok ? 0 : 1)} failed, ${total('skipped')} skipped`);
+process.exit(ok ? 0 : 1);
 
 /** One engine's vitest run: its counts, skips and version, and whether it passed. */
 async function runEngine(engine) {
