@@ -43,6 +43,31 @@ async function storedIds(page: Page, name = 'bt') {
 const multibyte = (bytes: number) => '日本語🙂'.repeat(Math.round(bytes / 13));
 
 describe('script tag', () => {
+  it('warns about misuse instead of throwing into the page, and keeps tracking', async () => {
+    const page = await (await suite.context()).newPage(suite.page('/e2e/auto-init.html'));
+    const outcome = await page.evaluate(() => {
+      const warnings: string[] = [];
+      const warn = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+      try {
+        const results = [
+          tracker.init({ url: 'https://other.example', source: 'again' }), // a second init()
+          tracker.track(''), // no type
+          tracker.track('click', 'not an object' as never),
+        ];
+        return { results: results.map((result) => result === undefined), id: tracker.track('after-misuse', { seq: 1 }), warnings };
+      } finally {
+        console.warn = warn;
+      }
+    });
+    expect(outcome.results).toEqual([true, true, true]); // nothing thrown, nothing returned
+    expect(outcome.warnings).toHaveLength(3);
+    for (const warning of outcome.warnings) expect(warning).toMatch(/^TypeError: beacon-tracker: /);
+    const [event] = await waitForEvents(suite.collector, 'after-misuse', 1);
+    expect(event.id).toBe(outcome.id);
+    expect(event.source.id).toBe('e2e-auto-init'); // the second init() changed nothing
+  });
+
   it('initialises from its data attributes and sends the documented payload', async () => {
     const page = await (await suite.context()).newPage();
     const referer = suite.page('/e2e/away.html?q=shoes&utm_source=e2e');

@@ -102,6 +102,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   };
 
   function init(initial: TrackerOptions) {
+    if (session) fail('init() twice'); // before the options below are taken: a second init() changes nothing
     const {
       name = 'bt',
       sessionTimeout = 30,
@@ -109,9 +110,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       maxQueueBytes = 5_000_000,
       cookieDomain,
     } = ({ url, source, batchSize = 10, flushInterval = 1000, timeout = 10_000, context, options = {}, debug } = initial || {}) as TrackerOptions;
-    if (session || !/^https?:\/\/[^/]/.test(url) || !source || typeof source != 'string') {
-      fail(session ? 'init() twice' : 'init() needs url (http/https) and source');
-    }
+    if (!/^https?:\/\/[^/]/.test(url) || !source || typeof source != 'string') fail('init() needs url (http/https) and source');
     url = url.replace(/\/+$/, '');
     limits = [maxQueueEvents, maxQueueBytes];
     session = createSession(name, sessionTimeout, cookieDomain);

@@ -195,6 +195,17 @@ describe('init()', () => {
     await Promise.all([tracker.flush(), other.flush()]);
   });
 
+  it('a second init() changes nothing: events still go to the first collector, with its source and batching', async () => {
+    const tracker = await start({ batchSize: 2 });
+    expect(() => tracker.init({ url: 'https://other.test', source: 'other', batchSize: 1000 })).toThrow(/twice/);
+    tracker.track('a');
+    tracker.track('b'); // the batch size of the first init(): sent at once
+    await vi.advanceTimersByTimeAsync(0);
+    await until(() => requests.length == 1, 'the batch');
+    expect(requests[0].url).toBe(`${COLLECTOR}/track`);
+    expect(requests[0].body.source).toEqual({ id: 'web' });
+  });
+
   it('a failed init() leaves the tracker uninitialised, and a valid one after it works', async () => {
     const tracker = createTracker();
     expect(() => tracker.init({ url: 'nope', source: 'web' })).toThrow(TypeError);
