@@ -111,6 +111,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       cookieDomain,
     } = ({ url, source, batchSize = 10, flushInterval = 1000, timeout = 10_000, context, options = {}, debug } = initial || {}) as TrackerOptions;
     if (!/^https?:\/\/[^/]/.test(url) || !source || typeof source != 'string') fail('init() needs url (http/https) and source');
+    // Data attributes are strings, converted where they are used: a typo would be NaN ms, a request aborted at once.
+    if (![batchSize, flushInterval, timeout, sessionTimeout, maxQueueEvents, maxQueueBytes].every((n) => n > 0)) fail('init() options are positive numbers');
     url = url.replace(/\/+$/, '');
     limits = [maxQueueEvents, maxQueueBytes];
     session = createSession(name, sessionTimeout, cookieDomain);

@@ -178,6 +178,27 @@ describe('init()', () => {
     expect(() => createTracker().init(options as TrackerOptions)).toThrow(/beacon-tracker: init\(\) needs url \(http\/https\) and source/);
   });
 
+  it.each<[string, Partial<TrackerOptions>]>([
+    ['a typo in a data attribute (timeout "10s")', { timeout: '10s' as never }],
+    ['a batch size of 0', { batchSize: 0 }],
+    ['a negative flush interval', { flushInterval: -1 }],
+    ['a session timeout that is no number', { sessionTimeout: NaN }],
+    ['a queue bound of 0 events', { maxQueueEvents: 0 }],
+    ['a queue bound of no bytes', { maxQueueBytes: null as never }],
+  ])('throws TypeError on %s, and stays uninitialised', async (_name, bad) => {
+    const tracker = createTracker();
+    expect(() => tracker.init({ url: COLLECTOR, source: 'web', ...bad })).toThrow(/init\(\) options are positive numbers/);
+    expect(() => tracker.track('a')).toThrow(/init\(\) first/);
+  });
+
+  it('takes numbers given as strings, as data attributes give them', async () => {
+    const tracker = createTracker({ url: COLLECTOR, source: 'web', batchSize: '2' as never, timeout: '5000' as never });
+    tracker.track('a');
+    tracker.track('b');
+    await vi.advanceTimersByTimeAsync(0);
+    await until(() => requests.length == 1, 'the batch of two');
+  });
+
   it.each(['http://127.0.0.1:8686', 'https://collector.test', 'https://collector.test/base', 'http://localhost'])('accepts %s', async (url) => {
     const tracker = createTracker();
     expect(() => tracker.init({ url, source: 'web' })).not.toThrow();
