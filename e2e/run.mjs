@@ -77,6 +77,12 @@ for (const r of results) {
   console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.engine.padEnd(8)} ${(r.version || '?').padEnd(22)} ${counts}, ${(r.ms / 1000).toFixed(1)} s${r.problem ? `: ${r.problem}` : ''}`);
 }
 for (const engine of missing) console.log(`  --   ${engine.padEnd(8)} not installed (${ENGINES[engine].install})`);
+// CI shows the end of the output: the failures are repeated here, each with the start of its message.
+const failures = results.flatMap((r) => r.failures.map((failure) => ({ ...failure, engine: r.engine })));
+if (failures.length) {
+  console.log('\n[e2e] Failed:');
+  for (const f of failures) console.log(`  ${f.engine}: "${f.test}" (${f.file}):\n    ${f.message.split('\n').slice(0, 6).join('\n    ')}`);
+}
 const skips = results.flatMap((r) => r.skips.map((skip) => ({ ...skip, engine: r.engine })));
 if (skips.length) {
   console.log('\n[e2e] Skipped, with their reasons (e2e/driver/gaps.mjs):');
@@ -124,6 +130,7 @@ async function runEngine(engine) {
   const skips = lines.filter((line) => line.capability);
   let counts;
   const problems = [];
+  let failures = [];
   if (timedOut) problems.push(`timed out after ${TIMEOUT / 1000} s`);
   else if (status !== 0) problems.push(`vitest exited with ${status}`);
   if (existsSync(json)) {
@@ -135,6 +142,7 @@ async function runEngine(engine) {
       .filter((file) => !broken.includes(file))
       .flatMap((file) => file.assertionResults.map((test) => ({ ...test, file: path.relative(root, file.name) })));
     const skipped = tests.filter((test) => test.status != 'passed' && test.status != 'failed');
+    failures = tests.filter((test) => test.status == 'failed').map((test) => ({ test: test.title, file: test.file, message: String(test.failureMessages?.[0] || '') }));
     counts = { passed: tests.filter((t) => t.status == 'passed').length, failed: tests.filter((t) => t.status == 'failed').length, skipped: skipped.length };
     for (const test of skipped) {
       if (skips.some((skip) => skip.test == test.title)) continue;
@@ -147,5 +155,5 @@ async function runEngine(engine) {
       else problems.push(`"${test.title}" (${test.file}) was skipped without a reason listed in e2e/driver/gaps.mjs`);
     }
   } else if (!timedOut) problems.push('vitest wrote no report');
-  return { engine, ok: !problems.length, problem: problems.join('; '), counts, skips, version, ms };
+  return { engine, ok: !problems.length, problem: problems.join('; '), counts, skips, failures, version, ms };
 }
