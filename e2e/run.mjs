@@ -77,12 +77,6 @@ for (const r of results) {
   console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.engine.padEnd(8)} ${(r.version || '?').padEnd(22)} ${counts}, ${(r.ms / 1000).toFixed(1)} s${r.problem ? `: ${r.problem}` : ''}`);
 }
 for (const engine of missing) console.log(`  --   ${engine.padEnd(8)} not installed (${ENGINES[engine].install})`);
-// CI shows the end of the output: the failures are repeated here, each with the start of its message.
-const failures = results.flatMap((r) => r.failures.map((failure) => ({ ...failure, engine: r.engine })));
-if (failures.length) {
-  console.log('\n[e2e] Failed:');
-  for (const f of failures) console.log(`  ${f.engine}: "${f.test}" (${f.file}):\n    ${f.message.split('\n').slice(0, 6).join('\n    ')}`);
-}
 const skips = results.flatMap((r) => r.skips.map((skip) => ({ ...skip, engine: r.engine })));
 if (skips.length) {
   console.log('\n[e2e] Skipped, with their reasons (e2e/driver/gaps.mjs):');
@@ -90,6 +84,12 @@ if (skips.length) {
 }
 const documented = Object.entries(GAPS).flatMap(([engine, gaps]) => Object.entries(gaps).map(([capability, reason]) => `  ${engine} cannot ${capability}: ${reason}`));
 if (documented.length) console.log(`\n[e2e] Known engine gaps:\n${documented.join('\n')}`);
+// CI shows the end of the output: the failures are repeated here, each with the start of its message.
+const failures = results.flatMap((r) => r.failures.map((failure) => ({ ...failure, engine: r.engine })));
+if (failures.length) {
+  console.log('\n[e2e] Failed:');
+  for (const f of failures) console.log(`  ${f.engine}: "${f.test}" (${f.file}):\n    ${f.message.split('\n').slice(0, 6).join('\n    ')}`);
+}
 // CI installs every engine (.ci/run) and sets E2E_REQUIRE_ALL: one missing there is a failure, not a note.
 const required = process.env.E2E_REQUIRE_ALL && missing.length;
 if (required) console.log(`\n[e2e] E2E_REQUIRE_ALL is set and ${missing.join(', ')} is missing: failing.`);
