@@ -298,7 +298,7 @@ describe('fault injection', () => {
     });
   }
 
-  it('7b. three tabs without Web Locks (a plain-http page): the localStorage lease keeps them from sending an event twice', async () => {
+  it('7b. three tabs without Web Locks (a plain-http page): the IndexedDB lease keeps them from sending an event twice', async () => {
     const context = await suite.context();
     const url = suite.page('/e2e/no-locks.html');
     const tabs = [await context.newPage(url), await context.newPage(url), await context.newPage(url)];

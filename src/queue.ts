@@ -20,12 +20,19 @@ export interface Queue {
   _change(changer: (stored: Stored) => Stored): Promise<void>;
   /** Keeps events of a page that is going away, synchronously (see SPILL), under `key` if given; gives the key. */
   _spill(records: QueuedEvent[], dropped: number, key?: string): string;
+  /**
+   * Takes the drain lease for `ms` unless another tab holds one that has not run out, and resolves to it
+   * (0 when it is another's); with the lease it `held` and no `ms`, gives it back.
+   */
+  _lease(held: number, ms: number): Promise<number>;
 }
 
 /** [events, characters of event JSON (close enough to bytes for a bound)] kept at most. */
 export type QueueLimits = [number, number];
 
 const KEY = 'queue';
+/** The drain lease where there are no Web Locks: beside the queue, in the same store. */
+const LEASE = 'lease';
 const EMPTY: Stored = { events: [], dropped: 0 };
 /**
  * Prefix of the localStorage entries a closing page leaves. An IndexedDB write issued from pagehide
@@ -52,14 +59,18 @@ export function createQueue(limits: QueueLimits, store: UseStore = createStore('
     }
   }
 
-  async function change(changer: (stored: Stored) => Stored) {
-    await database(() =>
+  /** Reads and writes `key` in one transaction: IndexedDB runs the transactions of all tabs one at a time. */
+  const update = <T>(key: string, changer: (value?: T) => T) =>
+    database(() =>
       store('readwrite', (objects) => {
-        const request = objects.get(KEY);
-        request.onsuccess = () => objects.put(changer(request.result || EMPTY), KEY);
+        const request = objects.get(key);
+        request.onsuccess = () => objects.put(changer(request.result), key);
         return promisifyRequest(objects.transaction);
       }),
     );
+
+  async function change(changer: (stored: Stored) => Stored) {
+    await update<Stored>(KEY, (stored) => changer(stored || EMPTY));
     if (memory) memory = changer(memory);
   }
 
@@ -80,6 +91,17 @@ export function createQueue(limits: QueueLimits, store: UseStore = createStore('
     },
 
     _change: change,
+
+    async _lease(held, ms) {
+      let ours = 1; // without IndexedDB this page's queue is its own: nobody to share it with
+      await update<number>(LEASE, (holder = 0) => {
+        // The clock is read in the transaction: a page may be suspended while it waits for it.
+        const now = Date.now();
+        if (holder > now && holder != held) return (ours = 0), holder;
+        return (ours = ms && now + ms);
+      });
+      return ours;
+    },
 
     _spill(events, dropped, key = SPILL + Math.random()) {
       const spilled = { events, dropped };

@@ -52,8 +52,7 @@ export interface Tracker {
 
 /** Browsers refuse beacons and keepalive requests past 64 KiB in flight per page, counted in UTF-8 bytes. */
 const BEACON_QUOTA = 65_536;
-/** The localStorage key of the drain lease where there are no Web Locks, and how long it holds. */
-const LEASE = 'beacon-tracker-lease';
+/** How long the drain lease holds where there are no Web Locks. */
 const LEASE_MS = 60_000;
 /** Events per request at most. */
 const MAX_BATCH_EVENTS = 100;
@@ -92,7 +91,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let retryAt = 0;
   /** The localStorage key of the copy a pagehide of a still visible page wrote (see handOver). */
   let kept: string | undefined;
-  /** This tab's drain lease where there are no Web Locks (see withLock): when it runs out. */
+  /** This tab's drain lease where there are no Web Locks (see withLock), given back when its drain ends. */
   let lease = 0;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
@@ -217,21 +216,22 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   /**
    * One tab at a time drains the shared queue: a Web Lock, held only while draining so that the page
    * stays eligible for the back/forward cache. Web Locks exist only in secure contexts: on a plain-http
-   * page a lease in localStorage stands in (tabs may still meet within a millisecond, or past a drain of
-   * a minute: an event sent twice, never lost). A tab that finds the lease taken tries again a second
-   * later: the holder may have finished before this tab's events were queued, or closed.
+   * page a lease in IndexedDB stands in, taken in a transaction (a lease in localStorage let two tabs
+   * take it at once: localStorage reaches other tabs late). Past a drain of a minute, another tab may
+   * send an event again, never lose it. A tab that finds the lease taken tries again a second later:
+   * the holder may have finished before this tab's events were queued, or closed.
    */
-  function withLock(): Promise<void> | void {
+  function withLock(): Promise<void> {
     try {
       return navigator.locks.request('beacon-tracker', drainQueue) as unknown as Promise<void>;
     } catch {
-      const now = Date.now();
-      const holder = +(safely(() => localStorage.getItem(LEASE)) || 0);
-      if (holder > now && holder != lease) return void setTimeout(drain, 1000);
-      lease = now + LEASE_MS + Math.random(); // the fraction tells this tab's lease from another's
-      safely(() => localStorage.setItem(LEASE, '' + lease));
-      return drainQueue().finally(() => safely(() => +localStorage.getItem(LEASE)! == lease && localStorage.removeItem(LEASE)));
+      return leased();
     }
+  }
+
+  async function leased() {
+    if (!(lease = await queue._lease(0, LEASE_MS))) return void setTimeout(drain, 1000);
+    await drainQueue().finally(() => queue._lease(lease, 0));
   }
 
   /** Sends what the queue holds, oldest first, one request at a time, in one tab at a time. */

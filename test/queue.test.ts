@@ -152,6 +152,48 @@ describe('createQueue in IndexedDB (fake-indexeddb)', () => {
   });
 });
 
+describe('createQueue: the drain lease (no Web Locks)', () => {
+  it('three tabs asking at the same moment: exactly one gets it, in the queue\'s store', async () => {
+    const store = freshStore();
+    const tabs = [1, 2, 3].map(() => createQueue(LIMITS, store));
+    const leases = await Promise.all(tabs.map((tab) => tab._lease(0, 60_000)));
+    expect(leases.filter(Boolean)).toHaveLength(1);
+    const [ours] = leases.filter(Boolean);
+    expect(ours).toBeGreaterThan(Date.now() + 59_000);
+    expect(await get('lease', store)).toBe(ours);
+    expect(await tabs[0]._read()).toEqual({ events: [], dropped: 0 }); // the queue's value is not touched
+  });
+
+  it('the holder renews and gives it back; then another tab gets it', async () => {
+    const store = freshStore();
+    const [tab1, tab2] = [createQueue(LIMITS, store), createQueue(LIMITS, store)];
+    const first = await tab1._lease(0, 60_000);
+    const renewed = await tab1._lease(first, 60_000);
+    expect(renewed).toBeGreaterThanOrEqual(first - 1);
+    expect(await tab2._lease(0, 60_000)).toBe(0);
+    expect(await tab1._lease(renewed, 0)).toBe(0);
+    expect(await get('lease', store)).toBe(0);
+    expect(await tab2._lease(0, 60_000)).toBeGreaterThan(0);
+  });
+
+  it('a lease that ran out (its tab closed mid-drain) is taken; giving back one taken since changes nothing', async () => {
+    const store = freshStore();
+    const [closed, tab] = [createQueue(LIMITS, store), createQueue(LIMITS, store)];
+    const stale = await closed._lease(0, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const ours = await tab._lease(0, 60_000);
+    expect(ours).toBeGreaterThan(0);
+    expect(await closed._lease(stale, 0)).toBe(0); // the closed tab's late release
+    expect(await get('lease', store)).toBe(ours);
+  });
+
+  it('without IndexedDB the lease is always this page\'s: its queue is in its own memory', async () => {
+    const queue = createQueue(LIMITS, () => Promise.reject(new Error('blocked')));
+    expect(await queue._lease(0, 60_000)).toBeTruthy();
+    expect(await queue._lease(0, 60_000)).toBeTruthy();
+  });
+});
+
 describe('createQueue: memory fallback', () => {
   const throwing: UseStore = () => {
     throw new DOMException('blocked', 'InvalidStateError');
