@@ -91,8 +91,6 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let retryAt = 0;
   /** The localStorage key of the copy a pagehide of a still visible page wrote (see handOver). */
   let kept: string | undefined;
-  /** This tab's drain lease where there are no Web Locks (see withLock), given back when its drain ends. */
-  let lease = 0;
   /** Drain passes run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -229,8 +227,10 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     }
   }
 
+  /** Where there are no Web Locks: this tab's drain lease, given back when its drain ends. */
   async function leased() {
-    if (!(lease = await queue._lease(0, LEASE_MS))) return void setTimeout(drain, 1000);
+    const lease = await queue._lease(0, LEASE_MS);
+    if (!lease) return void setTimeout(drain, 1000);
     await drainQueue().finally(() => queue._lease(lease, 0));
   }
 
