@@ -241,43 +241,41 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       const wait = retryAt - Date.now();
       if (wait > 0) return void setTimeout(drain, wait);
       const { events, dropped } = await queue._read();
+      if (!events.length) return;
       const batch = nextBatch(events, batchLimit, BEACON_QUOTA, (first) => envelope(first, dropped));
-      if (!batch) {
-        if (!events.length) return;
-        // The oldest event does not fit in a request with this envelope (a large init context): it
-        // can never be sent, and must not hold up the others.
-        warn('dropped: too large', events[0]);
-        await queue._change((stored) => withRemoved(stored, events.slice(0, 1), 1));
-        continue;
-      }
-      const sent = batch._records;
-      inflight = batch._bytes;
-      const answer = await post(sent[0].url, batch._body, timeout);
-      inflight = 0;
-      const status = answer._status;
-      // Only a 2xx says the collector takes events: after a refusal for good (401...) a beacon would lose
-      // them uncounted, and the next page drops and counts them instead.
-      healthy = status > 199 && status < 300;
-      if (retryable(status)) {
-        warn('retry after', status);
-        retryAt = Date.now() + backoffDelay(attempt++, answer._retryAfter);
-        continue;
-      }
-      // A refused batch is halved until the one event the collector refuses is alone, and dropped.
-      const split = refusesSome(status);
-      batchLimit = split ? Math.ceil(sent.length / 2) : Math.min(batchLimit * 2, MAX_BATCH_EVENTS);
-      if (split && sent.length > 1) continue;
-      // Delivered (Tracardi's 226, stored with errors, too), or refused for good (401 unknown source,
-      // 403, 404...), which retrying forever would not mend.
-      const delivered = status < 300;
-      if (delivered) {
-        attempt = 0;
-        try {
-          session!._setProfile(JSON.parse(answer._body!).profile.id);
-        } catch {
-          // `null` (an empty batch) or no profile in the answer: keep what is known
+      // Without a batch, the oldest event does not fit in a request with this envelope (a large init
+      // context): it can never be sent, and must not hold up the others. It is dropped as refused.
+      let sent = events.slice(0, 1);
+      let delivered: boolean | undefined;
+      if (batch) {
+        sent = batch._records;
+        inflight = batch._bytes;
+        const answer = await post(sent[0].url, batch._body, timeout);
+        inflight = 0;
+        const status = answer._status;
+        // Only a 2xx says the collector takes events: after a refusal for good (401...) a beacon would lose
+        // them uncounted, and the next page drops and counts them instead.
+        healthy = status > 199 && status < 300;
+        if (retryable(status)) {
+          warn('retry after', status);
+          retryAt = Date.now() + backoffDelay(attempt++, answer._retryAfter);
+          continue;
         }
-      } else warn('dropped after', status, sent);
+        // A refused batch is halved until the one event the collector refuses is alone, and dropped.
+        const split = refusesSome(status);
+        batchLimit = split ? Math.ceil(sent.length / 2) : Math.min(batchLimit * 2, MAX_BATCH_EVENTS);
+        if (split && sent.length > 1) continue;
+        // Delivered (Tracardi's 226, stored with errors, too), or refused for good (401 unknown source,
+        // 403, 404...), which retrying forever would not mend.
+        if ((delivered = status < 300)) {
+          attempt = 0;
+          try {
+            session!._setProfile(JSON.parse(answer._body!).profile.id);
+          } catch {
+            // `null` (an empty batch) or no profile in the answer: keep what is known
+          }
+        } else warn('dropped after', status, sent);
+      } else warn('dropped: too large', events[0]);
       await queue._change((stored) => withRemoved(stored, sent, delivered ? -dropped : sent.length));
     }
   }
