@@ -28,3 +28,13 @@ export function eventId(): string {
   for (const byte of bytes) id += urlAlphabet[byte & 63];
   return id;
 }
+
+/**
+ * A random UUID v4, as ContactHub's create_session_id and Tracardi advise for session ids.
+ * crypto.randomUUID exists only in secure contexts; the pool's bytes serve everywhere.
+ */
+export function uuid(): string {
+  return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+    (+c ^ (pooledRandom(1)[0] & (15 >> (+c / 4)))).toString(16),
+  );
+}

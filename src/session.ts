@@ -1,3 +1,4 @@
+import { uuid } from './id';
 import { safely } from './safely';
 
 /** The last activity is written back at most this often, not on every track(). */
@@ -82,14 +83,4 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
   };
   restore(now);
   return session;
-}
-
-/**
- * A random UUID v4, as ContactHub's create_session_id and Tracardi advise for session ids.
- * crypto.randomUUID exists only in secure contexts; getRandomValues everywhere.
- */
-export function uuid(): string {
-  return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
-  );
 }

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 // Session and profile ids in cookie + localStorage + memory; the `now` parameter stands in for the clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSession, uuid } from '../src/session';
+import { createSession } from '../src/session';
+import { uuid } from '../src/id';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const T = Date.UTC(2024, 5, 1, 12); // any fixed instant
