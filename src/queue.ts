@@ -104,9 +104,8 @@ export function createQueue(limits: QueueLimits, store: UseStore = createStore('
     },
 
     _spill(events, dropped, key = SPILL + Math.random()) {
-      const spilled = { events, dropped };
       // Blocked or full: IndexedDB, as far as it gets.
-      if (!safely(() => (localStorage.setItem(key, JSON.stringify(spilled)), true))) change((stored) => withAdded(stored, events, dropped, limits));
+      if (!safely(() => (localStorage.setItem(key, JSON.stringify({ events, dropped })), true))) change((stored) => withAdded(stored, events, dropped, limits));
       return key;
     },
   };
