@@ -56,12 +56,11 @@ export function nextBatch(
     const head = JSON.stringify({ ...envelopeOf(first), events: [] }); // ends with `"events":[]}`
     let bytes = utf8Bytes(head) - 1; // less the first event's comma
     for (const record of records) {
-      if (taken.length == maxEvents || envelopeKey(record) != envelopeKey(first)) break;
       const size = utf8Bytes(record.event) + 1; // and its comma
-      if (bytes + size > maxBytes) break;
+      if (taken.length == maxEvents || envelopeKey(record) != envelopeKey(first) || bytes + size > maxBytes) break;
       bytes += size;
       taken.push(record);
     }
-    if (taken.length) return { _records: taken, _bytes: bytes, _body: `${head.slice(0, -2)}${taken.map((record) => record.event).join()}]}` };
+    if (taken.length) return { _records: taken, _bytes: bytes, _body: head.slice(0, -2) + taken.map((record) => record.event).join() + ']}' };
   }
 }
