@@ -31,7 +31,7 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
 
   function save(force?: boolean) {
     if (force || last - written >= ACTIVITY_WRITE_INTERVAL) {
-      const value = `${session._id}.${(written = last).toString(36)}.${session._profile || ''}`;
+      const value = [session._id, (written = last).toString(36), session._profile].join('.'); // no profile: ''
       safely(
         () =>
           (document.cookie =
