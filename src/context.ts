@@ -22,8 +22,8 @@ export function deviceContext(): Record<string, unknown> {
 }
 
 /** The browser's clock when a payload leaves, so that a collector can correct skew against `time.create`. */
-export function timeContext(now: number) {
-  return { local: new Date(now).toISOString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
+export function timeContext() {
+  return { local: new Date().toISOString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
 }
 
 let referer: PageContext['referer'] | undefined;

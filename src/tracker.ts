@@ -290,7 +290,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       context: {
         ...(device ||= deviceContext()),
         ...context,
-        time: timeContext(Date.now()),
+        time: timeContext(),
         // Events dropped past the queue bound or refused: loss is reported, never silent.
         ...(dropped && { tracker: { dropped } }),
       },
