@@ -116,7 +116,12 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     queue = createQueue(limits);
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
-      () => handOver(true, true), // a pagehide of a visible page: Firefox drops what it would beacon
+      // A pagehide of a still visible page (Firefox closing the tab in front, see lifecycle.ts) may be cut
+      // off at any statement, and its beacons are dropped: it only writes a copy of what this page holds
+      // and changes nothing else. The visibilitychange that follows takes the events as usual (handOver)
+      // and writes what it keeps under the same key, or withdraws the copy; where none follows, the copy
+      // is sent by the next page. Should another tab take the copy in meanwhile, an event may go twice.
+      () => (kept = queue._spill(writing.concat(pending), refused, kept)),
       () => {
         retryAt = 0; // the network came back: retry now
         drain();
@@ -151,13 +156,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
    * Takes this page's events, with the count of refused events. While the page is visible, it writes them
    * to the queue. Hidden, it beacons them and keeps in localStorage what the beacons may not carry.
    */
-  function handOver(hiding?: boolean, keep?: boolean) {
-    // A pagehide of a still visible page (Firefox closing the tab in front, see lifecycle.ts) may be cut
-    // off at any statement, and its beacons are dropped: it only writes a copy of what this page holds
-    // and changes nothing else. The visibilitychange that follows takes the events as usual and writes
-    // what it keeps under the same key (or withdraws the copy); where none follows, the copy is sent by
-    // the next page. Should another tab take the copy in meanwhile, an event may be sent twice.
-    if (keep) return void (kept = queue._spill(writing.concat(pending), refused, kept));
+  function handOver(hiding?: boolean) {
     const copy = kept;
     kept = undefined;
     // On hide, the events whose write to IndexedDB is still under way go too: a page torn down after
