@@ -184,13 +184,12 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       let budget = BEACON_QUOTA - inflight;
       let rest = records;
       for (let batch; (batch = nextBatch(rest, Infinity, budget, (first) => envelope(first, 0))); ) {
-        const sent = batch._records;
-        if (!beacon(sent[0].url, batch._body)) {
+        if (!beacon(batch)) {
           // Refused (quota) or missing: a keepalive request may carry it, and the queue keeps it too.
-          post(sent[0].url, batch._body, timeout);
+          post(batch, timeout);
           break;
         }
-        rest = rest.slice(sent.length);
+        rest = rest.slice(batch._records.length);
         budget -= batch._bytes;
       }
       if (healthy) records = rest;
@@ -249,7 +248,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       if (batch) {
         sent = batch._records;
         inflight = batch._bytes;
-        const answer = await post(sent[0].url, batch._body, timeout);
+        const answer = await post(batch, timeout);
         inflight = 0;
         const status = answer._status;
         // Only a 2xx says the collector takes events: after a refusal for good (401...) a beacon would lose

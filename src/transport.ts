@@ -1,3 +1,5 @@
+import type { Batch } from './payload';
+
 /** What the collector answered; status 0 when it did not (network error, CORS, timeout). */
 export interface Answer {
   _status: number;
@@ -13,10 +15,10 @@ export interface Answer {
 const json = (body: string) => new Blob([body], { type: 'application/json' });
 
 /**
- * POSTs a tracker payload, without credentials (Tracardi may answer normal requests with a `*` origin).
+ * POSTs a batch to its collector (the url of its events), without credentials (Tracardi may answer normal requests with a `*` origin).
  * Every request is kept under 64 KiB, so keepalive lets it finish even when the page closes meanwhile.
  */
-export async function post(url: string, body: string, timeout: number): Promise<Answer> {
+export async function post({ _records: [{ url }], _body: body }: Batch, timeout: number): Promise<Answer> {
   const abort = new AbortController();
   setTimeout(() => abort.abort(), timeout); // harmless once answered
   try {
@@ -27,8 +29,8 @@ export async function post(url: string, body: string, timeout: number): Promise<
   }
 }
 
-/** Hands a payload to the browser for delivery after the page is gone; false when it refused (quota). */
-export function beacon(url: string, body: string): boolean {
+/** Hands a batch to the browser for delivery after the page is gone; false when it refused (quota). */
+export function beacon({ _records: [{ url }], _body: body }: Batch): boolean {
   try {
     return navigator.sendBeacon(`${url}/track`, json(body));
   } catch {

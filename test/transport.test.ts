@@ -1,7 +1,11 @@
 // @vitest-environment node
 // What the tracker makes of each collector answer, the retry schedule, and the two ways a payload leaves.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Batch, QueuedEvent } from '../src/payload';
 import { backoffDelay, beacon, post, refusesSome, retryable, retryAfter, RETRY_BASE, RETRY_CAP } from '../src/transport';
+
+/** A batch of one event for the collector at `url`: transport reads only its url and body. */
+const batch = (url: string, body: string): Batch => ({ _records: [{ url } as QueuedEvent], _body: body, _bytes: body.length });
 
 afterEach(() => {
   vi.useRealTimers();
@@ -141,7 +145,7 @@ describe('post', () => {
     const fetch = vi.fn(async (_url: string, _init: RequestInit) => new Response('{"profile":{"id":"p1"}}', { status: 200 }));
     vi.stubGlobal('fetch', fetch);
     const body = '{"events":["é😀"]}';
-    const answer = await post('https://collector.test', body, 10_000);
+    const answer = await post(batch('https://collector.test', body), 10_000);
     expect(answer).toEqual({ _status: 200, _retryAfter: 0, _body: '{"profile":{"id":"p1"}}' });
     const [url, init] = fetch.mock.calls[0];
     expect(url).toBe('https://collector.test/track');
@@ -154,14 +158,14 @@ describe('post', () => {
 
   it('reads status and Retry-After', async () => {
     vi.stubGlobal('fetch', async () => new Response('busy', { status: 503, headers: { 'Retry-After': '7' } }));
-    expect(await post('https://collector.test', '{}', 10_000)).toEqual({ _status: 503, _retryAfter: 7000, _body: 'busy' });
+    expect(await post(batch('https://collector.test', '{}'), 10_000)).toEqual({ _status: 503, _retryAfter: 7000, _body: 'busy' });
   });
 
   it('a network error (or CORS) is status 0', async () => {
     vi.stubGlobal('fetch', async () => {
       throw new TypeError('Failed to fetch');
     });
-    expect(await post('https://collector.test', '{}', 10_000)).toEqual({ _status: 0, _retryAfter: 0 });
+    expect(await post(batch('https://collector.test', '{}'), 10_000)).toEqual({ _status: 0, _retryAfter: 0 });
   });
 
   it('a request that takes longer than the timeout is aborted: status 0', async () => {
@@ -171,7 +175,7 @@ describe('post', () => {
       signal = init.signal!;
       return new Promise((_resolve, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)));
     });
-    const answer = post('https://collector.test', '{}', 5000);
+    const answer = post(batch('https://collector.test', '{}'), 5000);
     await vi.advanceTimersByTimeAsync(4999);
     expect(signal!.aborted).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
@@ -184,13 +188,13 @@ describe('beacon', () => {
   it('hands <url>/track an application/json Blob and returns what sendBeacon says', () => {
     const sendBeacon = vi.fn((_url: string, _data: Blob) => true);
     vi.stubGlobal('navigator', { sendBeacon });
-    expect(beacon('https://collector.test', '{"a":1}')).toBe(true);
+    expect(beacon(batch('https://collector.test', '{"a":1}'))).toBe(true);
     const [url, data] = sendBeacon.mock.calls[0];
     expect(url).toBe('https://collector.test/track');
     expect(data).toBeInstanceOf(Blob);
     expect(data.type).toBe('application/json');
     sendBeacon.mockReturnValue(false);
-    expect(beacon('https://collector.test', '{}')).toBe(false);
+    expect(beacon(batch('https://collector.test', '{}'))).toBe(false);
   });
 
   it.each<[string, unknown]>([
@@ -198,6 +202,6 @@ describe('beacon', () => {
     ['sendBeacon throwing (a policy forbids it)', { sendBeacon: () => { throw new TypeError('forbidden'); } }],
   ])('%s: false, no throw', (_name, navigator) => {
     vi.stubGlobal('navigator', navigator);
-    expect(beacon('https://collector.test', '{}')).toBe(false);
+    expect(beacon(batch('https://collector.test', '{}'))).toBe(false);
   });
 });
