@@ -2,15 +2,16 @@ import { urlAlphabet } from 'nanoid';
 
 /** Random bytes are drawn this many at a time. */
 const POOL_SIZE = 2048;
-let pool: Uint8Array | undefined;
-let offset = 0;
+let pool: Uint8Array;
+/** At the end of the pool: the first draw fills it. */
+let offset = POOL_SIZE;
 
 /**
  * crypto.getRandomValues costs about 4 µs a call in Chromium, whatever the size, and track() runs on
  * every click: the bytes come from a pool refilled 2 KB at a time (as nanoid does in Node), 0.4 µs an id.
  */
 function pooledRandom(bytes: number): Uint8Array {
-  if (!pool || offset + bytes > POOL_SIZE) {
+  if (offset + bytes > POOL_SIZE) {
     pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
     offset = 0;
   }
