@@ -127,6 +127,6 @@ export function withAdded(stored: Stored, records: QueuedEvent[], refused: numbe
 
 /** `stored` without `records`, and with `dropped` added to the count of lost events (negative once reported). */
 export function withRemoved(stored: Stored, records: QueuedEvent[], dropped: number): Stored {
-  const ids = records.map((record) => record.id);
-  return { events: stored.events.filter((record) => !ids.includes(record.id)), dropped: stored.dropped + dropped };
+  const ids = new Set(records.map((record) => record.id));
+  return { events: stored.events.filter((record) => !ids.has(record.id)), dropped: stored.dropped + dropped };
 }
