@@ -131,8 +131,9 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   }
 
   function track(type: string, properties?: Record<string, unknown>, eventOptions: EventOptions = {}): string {
-    if (!session || !type || typeof type != 'string' || (properties != null && (typeof properties != 'object' || Array.isArray(properties)))) {
-      fail(session ? 'track() needs a type, and properties as an object' : 'init() first');
+    if (!session) fail('init() first');
+    if (!type || typeof type != 'string' || (properties != null && (typeof properties != 'object' || Array.isArray(properties)))) {
+      fail('track() needs a type, and properties as an object');
     }
     const now = Date.now();
     const id = eventId();
