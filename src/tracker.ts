@@ -268,11 +268,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
         // 403, 404...), which retrying forever would not mend.
         if ((delivered = status < 300)) {
           attempt = 0;
-          try {
-            session!._setProfile(JSON.parse(answer._body!).profile.id);
-          } catch {
-            // `null` (an empty batch) or no profile in the answer: keep what is known
-          }
+          // Throws on `null` (an empty batch) or no profile in the answer: what is known is kept.
+          safely(() => session!._setProfile(JSON.parse(answer._body!).profile.id));
         } else warn('dropped after', status, sent);
       } else warn('dropped: too large', events[0]);
       await queue._change((stored) => withRemoved(stored, sent, delivered ? -dropped : sent.length));
