@@ -219,11 +219,8 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
    * the holder may have finished before this tab's events were queued, or closed.
    */
   function withLock(): Promise<void> {
-    try {
-      return navigator.locks.request('beacon-tracker', drainQueue) as unknown as Promise<void>;
-    } catch {
-      return leased();
-    }
+    // navigator.locks is undefined outside secure contexts: safely() gives undefined.
+    return (safely(() => navigator.locks.request('beacon-tracker', drainQueue)) as Promise<void> | undefined) || leased();
   }
 
   /** Where there are no Web Locks: this tab's drain lease, given back when its drain ends. */
