@@ -10,9 +10,8 @@
  * its timers and state carry on, and nothing was held that would have kept it out of the cache.
  */
 export function onPageLifecycle(hide: () => void, keep: () => void, resume: () => void): void {
-  const on = addEventListener;
   const hidden = () => document.visibilityState == 'hidden';
-  on('visibilitychange', () => hidden() && hide(), true);
-  on('pagehide', () => (hidden() ? hide() : keep()), true);
-  on('online', resume);
+  addEventListener('visibilitychange', () => hidden() && hide(), true);
+  addEventListener('pagehide', () => (hidden() ? hide() : keep()), true);
+  addEventListener('online', resume);
 }
