@@ -3,7 +3,7 @@
  * and replays the calls the loader stub kept while the script was loading. It never throws into the
  * page: misuse is a console warning.
  */
-import { createTracker, type TrackerOptions } from './tracker';
+import { createTracker, type Tracker, type TrackerOptions } from './tracker';
 
 type StubCall = [method: 'init' | 'track' | 'flush', args: IArguments, time: number];
 
@@ -25,7 +25,8 @@ for (const method of ['init', 'track'] as const) {
 // Data attributes are strings; where a number is expected JavaScript converts them where they are used.
 if (script && script.dataset.url) api.init(script.dataset as unknown as TrackerOptions);
 
+// One call shape for all three methods: track() gets the time of the early call, init() reads only its
+// first argument, flush() none.
 for (const [method, args, time] of (stub && stub.q) || []) {
-  if (method == 'track') api.track(args[0], args[1], { time, ...args[2] });
-  else (api[method] as (...args: unknown[]) => unknown)(...args);
+  (api[method] as Tracker['track'])(args[0], args[1], { time, ...args[2] });
 }
