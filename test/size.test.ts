@@ -11,7 +11,7 @@ const TARGET = 3_072;
  * The hard ceiling while the build is over its target: today's size and a few bytes, lowered as the
  * build comes down, and set to TARGET once it is under. Raising it needs a reason in the commit.
  */
-const CEILING = 3_900;
+const CEILING = 3_790;
 const BUILD = 'dist/tracker.min.js';
 
 it(`${BUILD} stays under ${CEILING} bytes gzipped`, () => {
