@@ -10,6 +10,7 @@ import { waitFor, waitForQuiet } from './helpers/wait';
 
 /** What the pages define; evaluate() callbacks run in the page, where these are globals. */
 declare const tracker: {
+  init(options: object): void;
   track(type: string, properties?: object, eventOptions?: object): string;
   flush(): Promise<void>;
   readonly sessionId: string | undefined;
