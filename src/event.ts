@@ -1,5 +1,5 @@
-import type { PageContext } from './context';
-import { utf8Bytes } from './payload';
+import type { PageContext } from './context.js';
+import { utf8Bytes } from './payload.js';
 
 /** The UTF-8 size an event's JSON may have, so that any one event fits in a beacon (64 KiB in all). */
 export const MAX_EVENT_BYTES = 60 * 1024;

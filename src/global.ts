@@ -3,7 +3,7 @@
  * and replays the calls the loader stub kept while the script was loading. It never throws into the
  * page: misuse is a console warning.
  */
-import { createTracker, type Tracker, type TrackerOptions } from './tracker';
+import { createTracker, type Tracker, type TrackerOptions } from './tracker.js';
 
 type StubCall = [method: 'init' | 'track' | 'flush', args: IArguments, time: number];
 

@@ -1,6 +1,6 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { QueuedEvent } from './payload';
-import { safely } from './safely';
+import type { QueuedEvent } from './payload.js';
+import { safely } from './safely.js';
 
 /**
  * What waits for a collector, shared by the tabs of a site. This is the value stored in IndexedDB

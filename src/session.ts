@@ -1,5 +1,5 @@
-import { uuid } from './id';
-import { safely } from './safely';
+import { uuid } from './id.js';
+import { safely } from './safely.js';
 
 /** The last activity is written back at most this often, not on every track(). */
 const ACTIVITY_WRITE_INTERVAL = 30_000;

@@ -1,12 +1,12 @@
-import { deviceContext, pageContext, timeContext } from './context';
-import { serializeEvent, type EventOptions } from './event';
-import { onPageLifecycle } from './lifecycle';
-import { nextBatch, type Envelope, type QueuedEvent } from './payload';
-import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue';
-import { eventId } from './id';
-import { safely } from './safely';
-import { createSession, type Session } from './session';
-import { backoffDelay, beacon, post, refusesSome, retryable } from './transport';
+import { deviceContext, pageContext, timeContext } from './context.js';
+import { serializeEvent, type EventOptions } from './event.js';
+import { onPageLifecycle } from './lifecycle.js';
+import { nextBatch, type Envelope, type QueuedEvent } from './payload.js';
+import { createQueue, withAdded, withRemoved, type Queue, type QueueLimits } from './queue.js';
+import { eventId } from './id.js';
+import { safely } from './safely.js';
+import { createSession, type Session } from './session.js';
+import { backoffDelay, beacon, post, refusesSome, retryable } from './transport.js';
 
 export type { EventOptions };
 

@@ -1,4 +1,4 @@
-import type { Batch } from './payload';
+import type { Batch } from './payload.js';
 
 /** What the collector answered; status 0 when it did not (network error, CORS, timeout). */
 export interface Answer {
