@@ -21,9 +21,13 @@ export function deviceContext(): Record<string, unknown> {
   };
 }
 
+let timeZone: string | undefined;
+
 /** The browser's clock when a payload leaves, so that a collector can correct skew against `time.create`. */
 export function timeContext() {
-  return { local: new Date().toISOString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  // Reading the time zone builds a formatter: once a page.
+  timeZone ||= Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return { local: new Date().toISOString(), tz: timeZone };
 }
 
 let referer: PageContext['referer'] | undefined;

@@ -17,6 +17,7 @@ for (const method of ['init', 'track'] as const) {
       return call(...args);
     } catch (error) {
       console.warn(error);
+      return ''; // what track() gives for every event it does not take
     }
   }) as never;
 }

@@ -1,19 +1,4 @@
-/**
- * One event waiting to be delivered, with everything needed to send it later on its own, from another
- * page or after a browser restart: cookies and localStorage may not have reached disk before a crash.
- * This is also the IndexedDB record format (documented in README.md): never rename these keys.
- */
-export interface QueuedEvent {
-  /** The event's id, also inside `event`. */
-  id: string;
-  /** The collector's base URL; the payload goes to `${url}/track`. */
-  url: string;
-  source: string;
-  session: string;
-  profile?: string;
-  /** The event's JSON, as it goes on the wire. */
-  event: string;
-}
+import type { QueuedEvent } from './record.js';
 
 /** Everything in a tracker payload but its events. */
 export interface Envelope {
@@ -34,15 +19,29 @@ export interface Batch {
 }
 
 /** Events share a payload when they share its envelope: collector, source, session and profile. */
-const envelopeKey = ({ url, source, session, profile }: QueuedEvent) => JSON.stringify([url, source, session, profile]);
+const sameEnvelope = (a: QueuedEvent, b: QueuedEvent) => a.url == b.url && a.source == b.source && a.session == b.session && a.profile == b.profile;
 
-/** The UTF-8 size of a string, as the beacon quota counts it. */
-export const utf8Bytes = (text: string) => new Blob([text]).size;
+/**
+ * The UTF-8 size of a string, as the beacon quota counts it, counted in JavaScript: a Blob would register
+ * with the browser for every record measured (docs/performance.md).
+ */
+export function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit > 2047) {
+      bytes += 2;
+      // A surrogate pair is 2 units and 4 bytes; a lone surrogate goes as U+FFFD, 3 bytes.
+      if (unit > 0xd7ff && unit < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) i++;
+    } else if (unit > 127) bytes++;
+  }
+  return bytes;
+}
 
 /**
  * The next payload from `records` (oldest first): the oldest event and the ones after it that share its
- * envelope (collector, source, session, profile), as many as fit in `maxEvents` and `maxBytes`. Nothing
- * when even the oldest does not fit. Events are spliced into the envelope's JSON as they were stored.
+ * envelope, as many as fit in `maxEvents` and `maxBytes`. Nothing when even the oldest does not fit.
+ * Events are spliced into the envelope's JSON as they were stored.
  */
 export function nextBatch(
   records: QueuedEvent[],
@@ -51,16 +50,15 @@ export function nextBatch(
   envelopeOf: (first: QueuedEvent) => Envelope,
 ): Batch | undefined {
   const [first] = records;
+  if (!first) return;
+  const head = JSON.stringify({ ...envelopeOf(first), events: [] }); // ends with `"events":[]}`
+  let bytes = utf8Bytes(head) - 1; // less the first event's comma
   const taken: QueuedEvent[] = [];
-  if (first) {
-    const head = JSON.stringify({ ...envelopeOf(first), events: [] }); // ends with `"events":[]}`
-    let bytes = utf8Bytes(head) - 1; // less the first event's comma
-    for (const record of records) {
-      const size = utf8Bytes(record.event) + 1; // and its comma
-      if (taken.length == maxEvents || envelopeKey(record) != envelopeKey(first) || bytes + size > maxBytes) break;
-      bytes += size;
-      taken.push(record);
-    }
-    if (taken.length) return { _records: taken, _bytes: bytes, _body: head.slice(0, -2) + taken.map((record) => record.event).join() + ']}' };
+  for (const record of records) {
+    const size = utf8Bytes(record.event) + 1; // and its comma
+    if (taken.length == maxEvents || !sameEnvelope(record, first) || bytes + size > maxBytes) break;
+    bytes += size;
+    taken.push(record);
   }
+  if (taken.length) return { _records: taken, _bytes: bytes, _body: head.slice(0, -2) + taken.map((record) => record.event).join() + ']}' };
 }

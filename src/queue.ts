@@ -1,132 +1,286 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { QueuedEvent } from './payload.js';
+import { isRecord, type QueuedEvent } from './record.js';
 import { safely } from './safely.js';
 
 /**
- * What waits for a collector, shared by the tabs of a site. This is the value stored in IndexedDB
- * (database `beacon-tracker`, store `queue`, key `queue`), documented in README.md: never rename its keys.
+ * What a tracker keeps beside its events, under the key `[name]` (docs/storage.md): never rename its keys.
+ * Every change to the queue changes it in the same transaction, so the bounds hold without reading events.
  */
-export interface Stored {
-  /** Oldest first. */
-  events: QueuedEvent[];
-  /** Events lost (past the bound, refused by track() or by the collector) and not yet reported. */
+export interface Meta {
+  /** Events stored, and the characters of their JSON. */
+  count: number;
+  bytes: number;
+  /** Events lost (past the bounds, refused, found broken) and not yet reported to the collector. */
   dropped: number;
+  /** When the drain lease runs out (ms since the epoch; 0: free), where there are no Web Locks. */
+  lease: number;
+  /** When the collector last answered with a 2xx, and when it last failed (ms since the epoch; 0: never). */
+  ok: number;
+  failed: number;
 }
 
 export interface Queue {
-  /** The queue, after taking in what closing pages left in localStorage. */
-  _read(): Promise<Stored>;
-  /** Applies `changer` in one transaction, so that tabs never interleave their changes. */
-  _change(changer: (stored: Stored) => Stored): Promise<void>;
-  /** Keeps events of a page that is going away, synchronously (see SPILL), under `key` if given; gives the key. */
-  _spill(records: QueuedEvent[], dropped: number, key?: string): string;
+  /** Adds this page's events, each at most once, and the count of events it lost; resolves to the meta after. */
+  _add(records: QueuedEvent[], dropped: number): Promise<Meta>;
+  /** The oldest `count` events for this tracker's collector and the loss count; broken records found are removed and counted. */
+  _oldest(count: number): Promise<[QueuedEvent[], number]>;
   /**
-   * Takes the drain lease for `ms` unless another tab holds one that has not run out, and resolves to it
+   * Removes events sent or dropped, adds `dropped` to the loss count (negative once reported), and notes
+   * whether the collector answered with a 2xx (`ok`), when it answered.
+   */
+  _remove(records: QueuedEvent[], dropped: number, ok?: boolean): Promise<void>;
+  /**
+   * Takes the drain lease for `ms` unless another holds one that has not run out, and resolves to it
    * (0 when it is another's); with the lease it `held` and no `ms`, gives it back.
    */
   _lease(held: number, ms: number): Promise<number>;
+  /** Keeps the events of a page that is going away, synchronously, in localStorage (under `key` if given); gives the key. */
+  _spill(records: QueuedEvent[], dropped: number, key?: string): string;
+  /** Moves into the queue what closing pages left in localStorage and what an earlier version queued. */
+  _takeOver(): Promise<void>;
 }
 
-/** [events, characters of event JSON (close enough to bytes for a bound)] kept at most. */
-export type QueueLimits = [number, number];
+/** Where the queue is kept: one IndexedDB store for every tracker of the site, each under its own name. */
+export const openStore = () => createStore('beacon-tracker', 'queue');
 
-const KEY = 'queue';
-/** The drain lease where there are no Web Locks: beside the queue, in the same store. */
-const LEASE = 'lease';
-const EMPTY: Stored = { events: [], dropped: 0 };
-/**
- * Prefix of the localStorage entries a closing page leaves. An IndexedDB write issued from pagehide
- * landed in 9 of 15 closes in Chromium (13 of 15 with an explicit commit); a localStorage write in 15 of
- * 15. The next drain, in any tab, moves them into IndexedDB.
- */
+/** Prefix of the localStorage entries a closing page leaves: an IndexedDB write from pagehide may never land (docs/browsers.md). */
 const SPILL = 'beacon-tracker:';
+/** The single value the queue was before it kept a record per event. */
+const OLD_QUEUE = 'queue';
 
 /**
- * Events wait in IndexedDB, kept across reloads and browser restarts, or in memory once IndexedDB is
- * missing, blocked or failing (some private modes, policies, quota): tracking goes on either way.
- * The queue is one value, with each event in it serialised on its own: for the usual few events a
- * change costs well under a millisecond; at the bound of 10,000 events, tens (see `npm run bench`).
+ * The events of tracker `name` that wait for a collector, shared by the tabs of a site: in IndexedDB, one
+ * record per event under `[name, url, at, id]`, so that a change costs what it moves, never the queue's
+ * length; or in this page's memory once IndexedDB is missing, blocked or failing (some private modes,
+ * policies, quota): tracking goes on either way.
  */
-export function createQueue(limits: QueueLimits, store: UseStore = createStore('beacon-tracker', KEY)): Queue {
-  /** Set once IndexedDB failed: from then on this page keeps its events here. */
-  let memory: Stored | undefined;
+export function createQueue(name: string, url: string, maxEvents: number, maxBytes: number, store: UseStore = openStore()): Queue {
+  /** Set once IndexedDB failed: from then on this page keeps its events here, in the order they came. */
+  let memory: Map<string, QueuedEvent> | undefined;
+  const memoryMeta = readMeta(0);
+  /** An earlier version's queue is taken over once a page. */
+  let takenOver = false;
+  /** Hand-over entries this page took into its memory, and left in localStorage for a page that has IndexedDB. */
+  const takenIntoMemory = new Set<string>();
 
-  async function database<T>(operation: () => Promise<T>): Promise<T | void> {
-    try {
-      if (!memory) return await operation();
-    } catch {
-      memory ||= EMPTY; // not again: another change may already have gone to memory
-    }
-  }
+  const key = (record: QueuedEvent) => [name, record.url, record.at, record.id];
+  /** This tracker's events, for every collector; and those for its own. */
+  const everyEvent = () => IDBKeyRange.bound([name, ''], [name, []]);
+  const ownEvents = () => IDBKeyRange.bound([name, url], [name, url, []]);
 
-  /** Reads and writes `key` in one transaction: IndexedDB runs the transactions of all tabs one at a time. */
-  const update = <T>(key: string, changer: (value?: T) => T) =>
-    database(() =>
-      store('readwrite', (objects) => {
-        const request = objects.get(key);
-        request.onsuccess = () => objects.put(changer(request.result), key);
-        return promisifyRequest(objects.transaction);
-      }),
-    );
-
-  async function change(changer: (stored: Stored) => Stored) {
-    await update<Stored>(KEY, (stored) => changer(stored || EMPTY));
-    if (memory) memory = changer(memory);
-  }
-
-  return {
-    async _read() {
-      // Without IndexedDB the entries stay where they are: this page's memory would not outlive it.
-      const spills = (!memory && safely(() => Object.keys(localStorage).filter((key) => key.startsWith(SPILL)))) || [];
-      if (spills.length) {
-        await change((stored) =>
-          spills.reduce((stored, key) => {
-            const spilled: Stored | undefined = safely(() => JSON.parse(localStorage.getItem(key)!));
-            return spilled ? withAdded(stored, spilled.events, spilled.dropped, limits) : stored; // or not ours after all
-          }, stored),
-        );
-        if (!memory) for (const key of spills) localStorage.removeItem(key); // once IndexedDB holds them
+  async function run<T>(inDatabase: () => Promise<T>, inMemory: () => T): Promise<T> {
+    if (!memory) {
+      try {
+        return await inDatabase();
+      } catch {
+        memory ||= new Map(); // not again: another operation may have failed over already
       }
-      return (await database(() => store('readonly', (objects) => promisifyRequest<Stored>(objects.get(KEY))))) || memory || EMPTY;
-    },
+    }
+    return inMemory();
+  }
 
-    _change: change,
+  /** Runs `change` in one readwrite transaction with this tracker's meta: IndexedDB runs the transactions of all tabs one at a time. */
+  const transaction = <T>(change: (objects: IDBObjectStore, meta: Meta) => T | Promise<T>) =>
+    store('readwrite', async (objects) => {
+      const meta = readMeta(await promisifyRequest(objects.get([name])));
+      const result = await change(objects, meta);
+      objects.put(meta, [name]);
+      await promisifyRequest(objects.transaction);
+      return result;
+    });
 
-    async _lease(held, ms) {
-      let ours = 1; // without IndexedDB this page's queue is its own: nobody to share it with
-      await update<number>(LEASE, (holder = 0) => {
-        // The clock is read in the transaction: a page may be suspended while it waits for it.
-        const now = Date.now();
-        if (holder > now && holder != held) return (ours = 0), holder;
-        return (ours = ms && now + ms);
+  function add(objects: IDBObjectStore, meta: Meta, records: QueuedEvent[], dropped: number) {
+    for (const record of records) {
+      const request = objects.add(record, key(record));
+      request.onsuccess = () => {
+        meta.count++;
+        meta.bytes += record.event.length;
+      };
+      // There already (both copies of a closing page's events landed): not an error of the transaction.
+      request.onerror = (event) => {
+        event.preventDefault();
+        event.stopPropagation();
+      };
+    }
+    meta.dropped += dropped;
+    // Past the bounds the oldest events go, and are counted: loss is never silent. Requests of one
+    // transaction answer in order: the ones below come after the additions above.
+    return new Promise<Meta>((resolve) => {
+      const evict = () => {
+        const cursor = objects.openCursor(everyEvent());
+        cursor.onsuccess = () => {
+          const oldest = cursor.result;
+          if (!oldest) meta.count = meta.bytes = 0; // none left: whatever the counts said
+          if (oldest && over()) {
+            meta.count--;
+            meta.bytes -= size(oldest.value);
+            meta.dropped++;
+            oldest.delete();
+            oldest.continue();
+          } else resolve(meta);
+        };
+      };
+      const over = () => meta.count > maxEvents || meta.bytes > maxBytes;
+      // Once the additions have answered: if over a bound, the count is made exact before events go for it.
+      const added = objects.getKey([name]);
+      added.onsuccess = () => {
+        if (!over()) return resolve(meta);
+        const counted = objects.count(everyEvent());
+        counted.onsuccess = () => {
+          meta.count = counted.result;
+          evict();
+        };
+      };
+    });
+  }
+
+  function addToMemory(records: QueuedEvent[], dropped: number) {
+    for (const record of records) {
+      if (!memory!.has(record.id)) {
+        memory!.set(record.id, record);
+        memoryMeta.bytes += size(record);
+      }
+    }
+    memoryMeta.dropped += dropped;
+    for (const [id, oldest] of memory!) {
+      if (memory!.size <= maxEvents && memoryMeta.bytes <= maxBytes) break;
+      memory!.delete(id);
+      memoryMeta.bytes -= size(oldest);
+      memoryMeta.dropped++;
+    }
+    memoryMeta.count = memory!.size;
+    return memoryMeta;
+  }
+
+  /**
+   * What a closing page or an earlier version left that belongs here: entries this tracker wrote, and in an
+   * entry without a name (an earlier version's), the events for this tracker's collector. Returns them with
+   * the entry's loss count, and what is left for another tracker.
+   */
+  function ours(entry: any): [QueuedEvent[], number, unknown[]] {
+    if (!entry || typeof entry != 'object') return [[], 0, []]; // not a queue: nothing to keep
+    const events: unknown[] = Array.isArray(entry.events) ? entry.events : [];
+    if (entry.name && entry.name != name) return [[], 0, events];
+    const records: QueuedEvent[] = [];
+    const others: unknown[] = [];
+    let dropped = storedNumber(entry.dropped);
+    for (const value of events) {
+      const record: any = { at: 0, ...(value as object) }; // an earlier version's records have no time: they are the oldest
+      if (!entry.name && record.url != url) others.push(value);
+      else if (isRecord(record)) records.push(record);
+      else dropped++;
+    }
+    return [records, dropped, others];
+  }
+
+  const queue: Queue = {
+    _add: (records, dropped) => run(() => transaction((objects, meta) => add(objects, meta, records, dropped)), () => addToMemory(records, dropped)),
+
+    _oldest: (count) =>
+      run(
+        () =>
+          transaction(async (objects, meta): Promise<[QueuedEvent[], number]> => {
+            const [keys, values] = await Promise.all([
+              promisifyRequest(objects.getAllKeys(ownEvents(), count)),
+              promisifyRequest(objects.getAll(ownEvents(), count)),
+            ]);
+            const records = values.filter((value, i) => {
+              if (isRecord(value) && value.url == url) return true;
+              // Broken (tampered with, or cut short): it could never be sent, and must not hold the queue back.
+              objects.delete(keys[i]);
+              meta.count--;
+              meta.dropped++;
+              return false;
+            });
+            return [records, meta.dropped];
+          }),
+        () => [[...memory!.values()].filter((record) => record.url == url).slice(0, count), memoryMeta.dropped],
+      ),
+
+    _remove: (records, dropped, ok) =>
+      run(
+        () =>
+          transaction((objects, meta) => {
+            for (const record of records) {
+              objects.delete(key(record));
+              meta.count--;
+              meta.bytes -= size(record);
+            }
+            meta.dropped += dropped;
+            if (ok != null) meta[ok ? 'ok' : 'failed'] = Date.now();
+          }),
+        () => {
+          for (const record of records) {
+            if (memory!.delete(record.id)) memoryMeta.bytes -= size(record);
+          }
+          memoryMeta.count = memory!.size;
+          memoryMeta.dropped += dropped;
+        },
+      ),
+
+    _lease: (held, ms) =>
+      run(
+        () =>
+          transaction((_, meta) => {
+            // The clock is read in the transaction: a page may be suspended while it waits for it.
+            const now = Date.now();
+            if (meta.lease > now && meta.lease != held) return 0;
+            meta.lease = ms ? now + ms : 0;
+            return meta.lease;
+          }),
+        () => 1, // without IndexedDB this page's queue is its own: nobody to share it with
+      ),
+
+    _spill(records, dropped, spillKey = SPILL + Math.random()) {
+      const value = JSON.stringify({ name, events: records, dropped });
+      const kept = safely(() => {
+        localStorage.setItem(spillKey, value);
+        return true;
       });
-      return ours;
+      // Blocked or full: IndexedDB, as far as it gets.
+      if (!kept) queue._add(records, dropped);
+      return spillKey;
     },
 
-    _spill(events, dropped, key = SPILL + Math.random()) {
-      // Blocked or full: IndexedDB, as far as it gets.
-      if (!safely(() => (localStorage.setItem(key, JSON.stringify({ events, dropped })), true))) change((stored) => withAdded(stored, events, dropped, limits));
-      return key;
+    async _takeOver() {
+      if (!takenOver) {
+        takenOver = true;
+        await run(
+          () =>
+            transaction(async (objects, meta) => {
+              const old = await promisifyRequest(objects.get(OLD_QUEUE));
+              if (old === undefined) return;
+              const [records, dropped, others] = ours(old);
+              await add(objects, meta, records, dropped);
+              if (others.length) objects.put({ events: others, dropped: 0 }, OLD_QUEUE);
+              else objects.delete(OLD_QUEUE);
+            }),
+          () => {},
+        );
+      }
+      for (const entryKey of safely(() => Object.keys(localStorage)) || []) {
+        if (!entryKey.startsWith(SPILL) || takenIntoMemory.has(entryKey)) continue;
+        const [records, dropped, others] = ours(safely(() => JSON.parse(localStorage.getItem(entryKey)!)));
+        if (!records.length && !dropped && others.length) continue; // another tracker's
+        await queue._add(records, dropped);
+        // Without IndexedDB the entry stays where it is, taken once: this page's memory would not outlive it.
+        if (memory) takenIntoMemory.add(entryKey);
+        else safely(() => (others.length ? localStorage.setItem(entryKey, JSON.stringify({ events: others, dropped: 0 })) : localStorage.removeItem(entryKey)));
+      }
     },
   };
+  return queue;
 }
 
-/**
- * `stored` with `records` appended, but for those it holds already (two copies of a closing page's events
- * may both land); past the bound the oldest events go, and are counted: loss is never silent.
- */
-export function withAdded(stored: Stored, records: QueuedEvent[], refused: number, limits: QueueLimits): Stored {
-  const ids = new Set(stored.events.map((record) => record.id));
-  const events = stored.events.concat(records.filter((record) => !ids.has(record.id)));
-  let size = 0;
-  for (const record of events) size += record.event.length;
-  let oldest = 0;
-  while (events.length - oldest > limits[0] || size > limits[1]) size -= events[oldest++].event.length;
-  return { events: events.slice(oldest), dropped: stored.dropped + refused + oldest };
+/** A count or time read back from storage: a finite number from 0, or 0. Nothing in storage is taken on trust. */
+const storedNumber = (value: any): number => (Number.isFinite(value) && value > 0 ? value : 0);
+
+/** The meta as stored, checked. */
+function readMeta(value: any): Meta {
+  const meta: Meta = { count: 0, bytes: 0, dropped: 0, lease: 0, ok: 0, failed: 0 };
+  for (const key in meta) meta[key as keyof Meta] = storedNumber(value && value[key]);
+  return meta;
 }
 
-/** `stored` without `records`, and with `dropped` added to the count of lost events (negative once reported). */
-export function withRemoved(stored: Stored, records: QueuedEvent[], dropped: number): Stored {
-  const ids = new Set(records.map((record) => record.id));
-  return { events: stored.events.filter((record) => !ids.has(record.id)), dropped: stored.dropped + dropped };
-}
+/** What an event counts for the byte bound: the characters of its JSON (close enough to bytes for a bound). */
+const size = (value: any): number => (value && typeof value.event == 'string' && value.event.length) || 0;

@@ -1,4 +1,5 @@
 import { uuid } from './id.js';
+import { isProfileId, isSessionId } from './record.js';
 import { safely } from './safely.js';
 
 /** The last activity is written back at most this often, not on every track(). */
@@ -31,7 +32,8 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
 
   function save(force?: boolean) {
     if (force || last - written >= ACTIVITY_WRITE_INTERVAL) {
-      const value = [session._id, (written = last).toString(36), session._profile].join('.'); // no profile: ''
+      written = last;
+      const value = [session._id, last.toString(36), session._profile].join('.'); // no profile: ''
       safely(
         () =>
           (document.cookie =
@@ -49,14 +51,15 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
       safely(() => decodeURIComponent(document.cookie.match(`(?:^|; )${name}=([^;]+)`)![1])),
       safely(() => localStorage.getItem(name)),
     ]) {
-      const [id, activity, ...profile] = (value || '').split('.');
+      const [id, activity, ...rest] = (value || '').split('.');
       const at = parseInt(activity, 36);
-      // The most recent activity wins, with its profile; a value that is not ours (no activity, or
-      // one in the future) never does.
-      if (id && at > last && at <= now) {
+      const profile = rest.join('.');
+      // The most recent activity wins, with its profile; a value that is not ours (not a UUID, no
+      // activity, or one in the future) never does, nor a profile id that is not one.
+      if (isSessionId(id) && at > last && at <= now) {
         session._id = id;
         last = at;
-        session._profile = profile.join('.') || session._profile;
+        if (isProfileId(profile)) session._profile = profile;
       }
     }
     if (now - last > timeout) session._id = uuid();
@@ -74,7 +77,7 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
     },
     _save: save,
     _setProfile(id) {
-      if (id && typeof id == 'string' && id != session._profile) {
+      if (isProfileId(id) && id != session._profile) {
         session._profile = id;
         save(true);
       }

@@ -1,8 +1,10 @@
 import type { Batch } from './payload.js';
 
-/** What the collector answered; status 0 when it did not (network error, CORS, timeout). */
+/** What the collector answered; status 0 when it did not (network error, CORS, timeout, a redirect). */
 export interface Answer {
   _status: number;
+  /** The collector redirected the request: refused, since only the configured collector may receive events. */
+  _redirected?: boolean;
   /** Retry-After in ms (0 when absent); readable cross-origin only if the collector exposes it. */
   _retryAfter: number;
   _body?: string;
@@ -15,21 +17,26 @@ export interface Answer {
 const json = (body: string) => new Blob([body], { type: 'application/json' });
 
 /**
- * POSTs a batch to its collector (the url of its events), without credentials (Tracardi may answer normal requests with a `*` origin).
- * Every request is kept under 64 KiB, so keepalive lets it finish even when the page closes meanwhile.
+ * POSTs a batch to its collector (the url of its events), without credentials (Tracardi may answer normal
+ * requests with a `*` origin) and without following redirects. `keepalive` lets a request of at most
+ * 64 KiB finish when the page closes meanwhile.
  */
-export async function post({ _records: [{ url }], _body: body }: Batch, timeout: number): Promise<Answer> {
+export async function post({ _records: [{ url }], _body: body }: Batch, timeout: number, keepalive: boolean): Promise<Answer> {
   const abort = new AbortController();
   setTimeout(() => abort.abort(), timeout); // harmless once answered
   try {
-    const response = await fetch(`${url}/track`, { method: 'POST', body: json(body), credentials: 'omit', keepalive: true, signal: abort.signal });
+    const response = await fetch(`${url}/track`, { method: 'POST', body: json(body), credentials: 'omit', keepalive, redirect: 'manual', signal: abort.signal });
+    if (response.type == 'opaqueredirect') return { _status: 0, _redirected: true, _retryAfter: 0 };
     return { _status: response.status, _retryAfter: retryAfter(response.headers.get('Retry-After')), _body: await response.text() };
   } catch {
     return { _status: 0, _retryAfter: 0 };
   }
 }
 
-/** Hands a batch to the browser for delivery after the page is gone; false when it refused (quota). */
+/**
+ * Hands a batch to the browser for delivery after the page is gone; false when it refused (quota). A beacon
+ * follows redirects: what it carries is what the page would send, to the collector the page was given.
+ */
 export function beacon({ _records: [{ url }], _body: body }: Batch): boolean {
   try {
     return navigator.sendBeacon(`${url}/track`, json(body));
@@ -38,9 +45,11 @@ export function beacon({ _records: [{ url }], _body: body }: Batch): boolean {
   }
 }
 
-/** Retry-After in ms: seconds, as collectors send it (an HTTP date or anything else counts as absent). */
-export function retryAfter(header: string | null): number {
-  return /^\s*\d+\s*$/.test(header!) ? +header! * 1000 : 0;
+/** Retry-After in ms, in seconds or as an HTTP date (RFC 9110); 0 when absent, past or unreadable. */
+export function retryAfter(header: string | null, now = Date.now()): number {
+  if (!header) return 0;
+  const ms = /^\s*\d+\s*$/.test(header) ? +header * 1000 : Date.parse(header) - now;
+  return ms > 0 ? ms : 0;
 }
 
 /** The collector or the network may recover: no answer, 408, 429, 5xx. */
@@ -51,8 +60,11 @@ export const refusesSome = (status: number) => status == 400 || status == 413 ||
 
 export const RETRY_BASE = 1000;
 export const RETRY_CAP = 60_000;
-/** A Retry-After is honoured up to a day (and setTimeout fires at once past 2^31 ms). */
-export const RETRY_AFTER_CAP = 86_400_000;
+/**
+ * The longest wait honoured, whatever Retry-After says: ten minutes, about as long as a visitor keeps a page
+ * open. The `online` event, a reload and the next page try again at once.
+ */
+export const RETRY_AFTER_CAP = 600_000;
 
 /**
  * Ms to wait after `attempt` failures in a row: exponential, capped, with jitter (50 to 100% of the
@@ -61,4 +73,3 @@ export const RETRY_AFTER_CAP = 86_400_000;
 export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
   return Math.min(RETRY_AFTER_CAP, Math.max(retryAfterMs, Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
 }
-

@@ -9,12 +9,18 @@ const read = (file: string) => {
 };
 const pkg = JSON.parse(read('package.json'));
 
-it('the ESM build imports in Node (server-side rendering) without touching window or document', async () => {
+it('the ESM build imports and runs in Node (server-side rendering): every call does nothing and never throws', async () => {
   expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');
   const module = await import('../dist/index.js');
   expect(Object.keys(module).sort()).toEqual(['createTracker', 'tracker']);
-  expect(module.tracker.sessionId).toBeUndefined();
-  expect(() => module.tracker.track('before-init')).toThrow(TypeError);
+  const { tracker, createTracker } = module;
+  expect(tracker.sessionId).toBeUndefined();
+  expect(tracker.track('before-init')).toBe('');
+  expect(() => tracker.init({ url: 'https://collector.test', source: 'web' })).not.toThrow();
+  expect(tracker.track('view', { a: 1 })).toBe('');
+  await expect(tracker.flush()).resolves.toBeUndefined();
+  expect(tracker.sessionId).toBeUndefined();
+  expect(createTracker({ url: 'https://collector.test', source: 'web' }).track('view')).toBe('');
 });
 
 it('the ESM build leaves idb-keyval and nanoid to the app bundler; the script build bundles everything', () => {

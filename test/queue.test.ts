@@ -1,31 +1,44 @@
 // @vitest-environment node
-// The queue: its pure bounds (withAdded, withRemoved) and the IndexedDB value, in fake-indexeddb.
+// The queue in fake-indexeddb: a record per event under [name, url, at, id], the meta under [name]
+// (docs/storage.md); its bounds, several tabs, the memory fallback, the closing-page hand-over and the
+// take-over of the format before it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStore, get, type UseStore } from 'idb-keyval';
-import { createQueue, withAdded, withRemoved, type Stored } from '../src/queue';
-import type { QueuedEvent } from '../src/payload';
+import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createQueue, type Meta } from '../src/queue';
+import type { QueuedEvent } from '../src/record';
 
+const URL = 'https://collector.test';
+const SESSION = '6f1c2e4a-8b3d-4c5e-9f6a-7b8c9d0e1f2a';
 /** Bounds wide enough not to matter, unless a test says otherwise. */
-const LIMITS: [number, number] = [1e6, 1e9];
+const WIDE = [1e6, 1e9] as const;
 
 let dbCount = 0;
 /** A fresh database per test: idb-keyval caches connections per store, and queues must not leak. */
 const freshStore = () => createStore(`queue-test-${++dbCount}-${Date.now()}`, 'queue');
 
-/** A queued event whose JSON is exactly `chars` characters long. */
-function record(id: string, chars = 10): QueuedEvent {
+let clock = 1_700_000_000_000;
+/** A queued event whose JSON is exactly `chars` characters long, tracked after the ones before it. */
+function record(id: string, chars = 10, url = URL): QueuedEvent {
   const event = JSON.stringify([id, 'x'.repeat(chars - id.length - 7)]); // ["id","xx…"]
   expect(event).toHaveLength(chars);
-  return { id, url: 'https://collector.test', source: 'web', session: 's1', event };
+  return { id, url, source: 'web', session: SESSION, event, at: ++clock };
 }
 const records = (...ids: string[]) => ids.map((id) => record(id));
-const idsOf = (stored: Stored) => stored.events.map((r) => r.id);
-const stored = (ids: string[], dropped = 0): Stored => ({ events: records(...ids), dropped });
+const ids = (list: QueuedEvent[]) => list.map((r) => r.id);
+
+/** A queue of tracker `name` (default 'bt') for URL, over `store`, with the given bounds. */
+const queueOn = (store: UseStore, [maxEvents, maxBytes]: readonly [number, number] = WIDE, name = 'bt', url = URL) => createQueue(name, url, maxEvents, maxBytes, store);
+
+/** What the store holds for tracker `name`, as another tab would read it: every event (all collectors) and the meta. */
+async function stored(store: UseStore, name = 'bt'): Promise<{ ids: string[]; meta: Meta | undefined }> {
+  const events = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound([name, ''], [name, []]))));
+  return { ids: events.map((event: QueuedEvent) => event.id), meta: await get([name], store) };
+}
 
 /** Lets a few macrotasks run (fake-indexeddb schedules its work with setImmediate). */
 const ticks = (n: number) => Array.from({ length: n }).reduce<Promise<void>>((p) => p.then(() => new Promise((r) => setImmediate(r))), Promise.resolve());
 
-describe('withAdded', () => {
+describe('bounds', () => {
   it.each<[string, string[], string[], number, [number, number], string[], number]>([
     ['under both bounds', ['a', 'b'], ['c'], 0, [10, 1e9], ['a', 'b', 'c'], 0],
     ['exactly at the event bound', ['a', 'b'], ['c'], 0, [3, 1e9], ['a', 'b', 'c'], 0],
@@ -36,14 +49,21 @@ describe('withAdded', () => {
     ['refused and bound together', ['a', 'b'], ['c'], 5, [2, 1e9], ['b', 'c'], 6],
     ['only a refused count', ['a'], [], 3, [10, 1e9], ['a'], 3],
     ['a bound of 0 keeps nothing', ['a'], ['b'], 0, [0, 1e9], [], 2],
-  ])('%s', (_name, before, added, refused, limits, after, dropped) => {
-    const result = withAdded(stored(before, 0), records(...added), refused, limits);
-    expect(idsOf(result)).toEqual(after);
-    expect(result.dropped).toBe(dropped);
+  ])('%s', async (_name, before, added, refused, limits, after, dropped) => {
+    const store = freshStore();
+    const queue = queueOn(store, limits);
+    await queue._add(records(...before), 0);
+    const meta = await queue._add(records(...added), refused);
+    const { ids: kept } = await stored(store);
+    expect(kept).toEqual(after);
+    expect(meta).toMatchObject({ count: after.length, bytes: after.length * 10, dropped });
+    expect((await stored(store)).meta).toEqual(meta);
   });
 
-  it('adds to the count already there', () => {
-    expect(withAdded(stored(['a', 'b'], 7), records('c'), 1, [2, 1e9]).dropped).toBe(7 + 1 + 1);
+  it('adds to the count already there', async () => {
+    const queue = queueOn(freshStore(), [2, 1e9]);
+    await queue._add(records('a', 'b'), 7);
+    expect((await queue._add(records('c'), 1)).dropped).toBe(7 + 1 + 1);
   });
 
   it.each<[string, number, string[], number]>([
@@ -52,149 +72,202 @@ describe('withAdded', () => {
     ['room for two', 25, ['c', 'd'], 2],
     ['room for one', 10, ['d'], 3],
     ['room for none', 9, [], 4],
-  ])('bounded by size: %s', (_name, maxChars, after, dropped) => {
-    const result = withAdded(stored(['a', 'b']), records('c', 'd'), 0, [100, maxChars]);
-    expect(idsOf(result)).toEqual(after);
-    expect(result.dropped).toBe(dropped);
+  ])('bounded by size: %s', async (_name, maxChars, after, dropped) => {
+    const store = freshStore();
+    const queue = queueOn(store, [100, maxChars]);
+    await queue._add(records('a', 'b'), 0);
+    expect((await queue._add(records('c', 'd'), 0)).dropped).toBe(dropped);
+    expect((await stored(store)).ids).toEqual(after);
   });
 
-  it('a big new event pushes out several small old ones', () => {
-    const big = record('big', 35);
-    const result = withAdded(stored(['a', 'b', 'c', 'd']), [big], 0, [100, 50]);
-    expect(idsOf(result)).toEqual(['d', 'big']);
-    expect(result.dropped).toBe(3);
+  it('a big new event pushes out several small old ones', async () => {
+    const store = freshStore();
+    const queue = queueOn(store, [100, 50]);
+    await queue._add(records('a', 'b', 'c', 'd'), 0);
+    expect(await queue._add([record('big', 35)], 0)).toMatchObject({ count: 2, bytes: 45, dropped: 3 });
+    expect((await stored(store)).ids).toEqual(['d', 'big']);
   });
 
-  it('leaves its input alone', () => {
-    const before = stored(['a', 'b', 'c'], 1);
-    const copy = structuredClone(before);
-    const added = records('d');
-    withAdded(before, added, 1, [2, 1e9]);
-    expect(before).toEqual(copy);
-    expect(added).toHaveLength(1);
+  it('an event the queue holds already is not added again, nor counted (two copies of a closing page may land)', async () => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    const [a, b, c] = records('a', 'b', 'c');
+    await queue._add([a, b], 0);
+    expect(await queue._add([{ ...b }, c], 0)).toMatchObject({ count: 3, bytes: 30, dropped: 0 });
+    expect((await stored(store)).ids).toEqual(['a', 'b', 'c']);
+  });
+
+  it('counts that storage lost track of are mended once the queue is empty', async () => {
+    const store = freshStore();
+    await set(['bt'], { count: 9999, bytes: 123_456, dropped: 2 }, store);
+    const queue = queueOn(store, [3, 1e9]);
+    expect(await queue._add(records('a'), 0)).toMatchObject({ count: 1, dropped: 2 });
+    expect((await stored(store)).ids).toEqual(['a']);
   });
 });
 
-describe('withRemoved', () => {
+describe('removing', () => {
   it.each<[string, string[], string[], number, string[], number]>([
     ['delivered: removes them and subtracts the reported count', ['a', 'b', 'c'], ['a', 'b'], -2, ['c'], 1],
     ['refused: removes them and counts them as lost', ['a', 'b', 'c'], ['b'], 1, ['a', 'c'], 4],
     ['keeps the order of the rest', ['a', 'b', 'c', 'd', 'e'], ['b', 'd'], 0, ['a', 'c', 'e'], 3],
-    ['ids no longer there are ignored (another tab sent them)', ['a', 'b'], ['x', 'b'], 0, ['a'], 3],
     ['removing everything', ['a'], ['a'], -3, [], 0],
     ['removing nothing', ['a'], [], 0, ['a'], 3],
-  ])('%s', (_name, before, removed, delta, after, dropped) => {
-    const result = withRemoved(stored(before, 3), records(...removed), delta);
-    expect(idsOf(result)).toEqual(after);
-    expect(result.dropped).toBe(dropped);
+  ])('%s', async (_name, before, removed, delta, after, dropped) => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    const all = records(...before);
+    await queue._add(all, 3);
+    await queue._remove(
+      all.filter((r) => removed.includes(r.id)).map((r) => ({ ...r })), // copies, as IndexedDB gives them back
+      delta,
+    );
+    const { ids: kept, meta } = await stored(store);
+    expect(kept).toEqual(after);
+    expect(meta).toMatchObject({ count: after.length, bytes: after.length * 10, dropped });
   });
 
-  it('removes by id, not by object identity (records come back from IndexedDB as copies)', () => {
-    const before = stored(['a', 'b']);
-    const copies = before.events.map((r) => ({ ...r }));
-    expect(idsOf(withRemoved(before, copies.slice(0, 1), 0))).toEqual(['b']);
+  it('notes when the collector answered, and whether it took events, for every tab to read', async () => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    await queue._remove([], 0, false);
+    const failed = (await stored(store)).meta!;
+    expect(failed.failed).toBeGreaterThan(Date.now() - 1000);
+    expect(failed.ok).toBe(0);
+    await queue._remove([], 0, true);
+    expect((await stored(store)).meta!.ok).toBeGreaterThanOrEqual(failed.failed);
+    expect(await queueOn(store)._add([], 0)).toMatchObject({ ok: expect.any(Number), failed: failed.failed });
   });
 });
 
-describe('createQueue in IndexedDB (fake-indexeddb)', () => {
-  it('reads an empty queue before anything was written', async () => {
-    expect(await createQueue(LIMITS, freshStore())._read()).toEqual({ events: [], dropped: 0 });
-  });
-
-  it('round trip: what a change writes is read back, in the documented record format', async () => {
+describe('reading the oldest events', () => {
+  it('reads only the oldest `count` events for its collector, in the order they were tracked', async () => {
     const store = freshStore();
-    const queue = createQueue(LIMITS, store);
-    await queue._change((s) => withAdded(s, records('a', 'b'), 1, [10, 1e9]));
-    const read = await queue._read();
-    expect(idsOf(read)).toEqual(['a', 'b']);
-    expect(read.dropped).toBe(1);
-    expect(read.events[0]).toEqual(record('a'));
-    // The raw value under key 'queue': { events, dropped }, as README documents it.
-    expect(await get('queue', store)).toEqual({ events: records('a', 'b'), dropped: 1 });
+    const queue = queueOn(store);
+    const other = queueOn(store, WIDE, 'bt', 'https://other.test'); // the same name, another collector
+    await queue._add(records('a', 'b'), 0);
+    await other._add([record('x', 10, 'https://other.test')], 0);
+    await queue._add(records('c', 'd'), 0);
+    expect(await queue._oldest(3)).toEqual([[expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' }), expect.objectContaining({ id: 'c' })], 0]);
+    expect(ids((await other._oldest(10))[0])).toEqual(['x']);
   });
 
-  it('another queue on the same database (another tab, a later page) reads it', async () => {
+  it("each tracker keeps its own events, counts and loss count: another tracker's never touches them", async () => {
     const store = freshStore();
-    await createQueue(LIMITS, store)._change((s) => withAdded(s, records('a'), 0, [10, 1e9]));
-    expect(idsOf(await createQueue(LIMITS, store)._read())).toEqual(['a']);
+    const shop = queueOn(store, [2, 1e9], 'shop');
+    const partner = queueOn(store, [2, 1e9], 'partner', 'https://partner.test');
+    await shop._add(records('a', 'b', 'c'), 1);
+    await partner._add([record('p', 10, 'https://partner.test')], 0);
+    expect(ids((await shop._oldest(10))[0])).toEqual(['b', 'c']);
+    expect((await shop._oldest(10))[1]).toBe(2);
+    expect(await partner._oldest(10)).toEqual([[expect.objectContaining({ id: 'p' })], 0]);
   });
 
-  it('changes apply in order: add then remove', async () => {
-    const queue = createQueue(LIMITS, freshStore());
-    await queue._change((s) => withAdded(s, records('a', 'b', 'c'), 0, [10, 1e9]));
-    await queue._change((s) => withRemoved(s, records('b'), 0));
-    expect(idsOf(await queue._read())).toEqual(['a', 'c']);
-  });
-
-  it('two concurrent changes do not lose either update', async () => {
-    const queue = createQueue(LIMITS, freshStore());
-    await Promise.all([
-      queue._change((s) => withAdded(s, records('a'), 1, [10, 1e9])),
-      queue._change((s) => withAdded(s, records('b'), 2, [10, 1e9])),
-    ]);
-    const read = await queue._read();
-    expect(idsOf(read).sort()).toEqual(['a', 'b']);
-    expect(read.dropped).toBe(3);
-  });
-
-  it('concurrent changes from two queues on one database (two tabs) are not lost either', async () => {
+  it.each<[string, object]>([
+    ['not an object', { value: 'x' }],
+    ['no id', { id: '' }],
+    ['a url that is not http(s)', { url: 'javascript:alert(1)' }],
+    ['no source', { source: undefined }],
+    ['a session that is no UUID', { session: 'evil-session' }],
+    ['a profile id that is not one', { profile: 'p;q=r' }],
+    ['an event that is no string', { event: { type: 'x' } }],
+  ])('a stored record with %s is removed and counted, and holds nothing back', async (_name, change) => {
     const store = freshStore();
-    const [tab1, tab2] = [createQueue(LIMITS, store), createQueue(LIMITS, store)];
-    await tab1._change((s) => withAdded(s, records('a', 'b'), 0, [10, 1e9]));
-    await Promise.all([
-      tab1._change((s) => withRemoved(s, records('a'), 0)),
-      tab2._change((s) => withAdded(s, records('c'), 0, [10, 1e9])),
-      tab1._change((s) => withAdded(s, records('d'), 1, [10, 1e9])),
-    ]);
-    const read = await tab2._read();
-    expect(idsOf(read).sort()).toEqual(['b', 'c', 'd']);
-    expect(read.dropped).toBe(1);
+    const queue = queueOn(store);
+    const [a, broken, c] = records('a', 'b', 'c');
+    await queue._add([a, broken, c], 0);
+    const value = 'value' in change ? change.value : { ...broken, ...change };
+    await set(['bt', URL, broken.at, broken.id], value, store);
+    expect(await queue._oldest(10)).toEqual([[a, c], 1]);
+    expect((await stored(store)).ids).toEqual(['a', 'c']);
+    expect((await stored(store)).meta).toMatchObject({ count: 2, dropped: 1 });
+  });
+
+  it('a record stored under its url but naming another is not sent to that other url', async () => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    const evil = record('e');
+    await set(['bt', URL, evil.at, evil.id], { ...evil, url: 'https://attacker.test' }, store);
+    expect(await queue._oldest(10)).toEqual([[], 1]);
   });
 });
 
-describe('createQueue: the drain lease (no Web Locks)', () => {
-  it('three tabs asking at the same moment: exactly one gets it, in the queue\'s store', async () => {
+describe('several tabs', () => {
+  it('another queue on the same database (another tab, a later page) reads what one wrote', async () => {
     const store = freshStore();
-    const tabs = [1, 2, 3].map(() => createQueue(LIMITS, store));
+    await queueOn(store)._add(records('a'), 0);
+    expect(ids((await queueOn(store)._oldest(10))[0])).toEqual(['a']);
+  });
+
+  it('concurrent changes from several tabs are all kept, counts included', async () => {
+    const store = freshStore();
+    const [tab1, tab2, tab3] = [queueOn(store), queueOn(store), queueOn(store)];
+    const [a, b] = records('a', 'b');
+    await tab1._add([a, b], 0);
+    await Promise.all([tab1._remove([a], 0), tab2._add(records('c'), 1), tab3._add(records('d'), 2), tab1._add(records('e'), 0)]);
+    const { ids: kept, meta } = await stored(store);
+    expect(kept.sort()).toEqual(['b', 'c', 'd', 'e']);
+    expect(meta).toMatchObject({ count: 4, bytes: 40, dropped: 3 });
+  });
+
+  it('an event tracked earlier in one tab and handed over later is still sent before later ones', async () => {
+    const store = freshStore();
+    const [early, late] = [record('early', 14), record('late', 14)];
+    await queueOn(store)._add([late], 0);
+    await queueOn(store)._add([early], 0);
+    expect(ids((await queueOn(store)._oldest(10))[0])).toEqual(['early', 'late']);
+  });
+});
+
+describe('the drain lease (no Web Locks)', () => {
+  it("three tabs asking at the same moment: exactly one gets it, in the tracker's meta", async () => {
+    const store = freshStore();
+    const tabs = [1, 2, 3].map(() => queueOn(store));
+    await tabs[0]._add(records('a'), 0);
     const leases = await Promise.all(tabs.map((tab) => tab._lease(0, 60_000)));
     expect(leases.filter(Boolean)).toHaveLength(1);
     const [ours] = leases.filter(Boolean);
     expect(ours).toBeGreaterThan(Date.now() + 59_000);
-    expect(await get('lease', store)).toBe(ours);
-    expect(await tabs[0]._read()).toEqual({ events: [], dropped: 0 }); // the queue's value is not touched
+    expect((await stored(store)).meta).toMatchObject({ lease: ours, count: 1 }); // the rest of the meta is not touched
   });
 
   it('the holder renews and gives it back; then another tab gets it', async () => {
     const store = freshStore();
-    const [tab1, tab2] = [createQueue(LIMITS, store), createQueue(LIMITS, store)];
+    const [tab1, tab2] = [queueOn(store), queueOn(store)];
     const first = await tab1._lease(0, 60_000);
     const renewed = await tab1._lease(first, 60_000);
     expect(renewed).toBeGreaterThanOrEqual(first - 1);
     expect(await tab2._lease(0, 60_000)).toBe(0);
     expect(await tab1._lease(renewed, 0)).toBe(0);
-    expect(await get('lease', store)).toBe(0);
+    expect((await stored(store)).meta!.lease).toBe(0);
     expect(await tab2._lease(0, 60_000)).toBeGreaterThan(0);
   });
 
   it('a lease that ran out (its tab closed mid-drain) is taken; giving back one taken since changes nothing', async () => {
     const store = freshStore();
-    const [closed, tab] = [createQueue(LIMITS, store), createQueue(LIMITS, store)];
+    const [closed, tab] = [queueOn(store), queueOn(store)];
     const stale = await closed._lease(0, 1);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const ours = await tab._lease(0, 60_000);
     expect(ours).toBeGreaterThan(0);
     expect(await closed._lease(stale, 0)).toBe(0); // the closed tab's late release
-    expect(await get('lease', store)).toBe(ours);
+    expect((await stored(store)).meta!.lease).toBe(ours);
   });
 
-  it('without IndexedDB the lease is always this page\'s: its queue is in its own memory', async () => {
-    const queue = createQueue(LIMITS, () => Promise.reject(new Error('blocked')));
+  it("each tracker has its own lease: one draining never holds another's back", async () => {
+    const store = freshStore();
+    expect(await queueOn(store, WIDE, 'a')._lease(0, 60_000)).toBeGreaterThan(0);
+    expect(await queueOn(store, WIDE, 'b')._lease(0, 60_000)).toBeGreaterThan(0);
+  });
+
+  it("without IndexedDB the lease is always this page's: its queue is in its own memory", async () => {
+    const queue = queueOn(() => Promise.reject(new Error('blocked')));
     expect(await queue._lease(0, 60_000)).toBeTruthy();
     expect(await queue._lease(0, 60_000)).toBeTruthy();
   });
 });
 
-describe('createQueue: memory fallback', () => {
+describe('memory fallback', () => {
   const throwing: UseStore = () => {
     throw new DOMException('blocked', 'InvalidStateError');
   };
@@ -203,66 +276,48 @@ describe('createQueue: memory fallback', () => {
   it.each([
     ['throws', throwing],
     ['rejects', rejecting],
-  ])('a store that %s: the queue keeps working in memory', async (_name, store) => {
-    const queue = createQueue(LIMITS, store);
-    expect(await queue._read()).toEqual({ events: [], dropped: 0 });
-    await queue._change((s) => withAdded(s, records('a', 'b'), 1, [10, 1e9]));
-    await queue._change((s) => withAdded(s, records('c'), 0, [10, 1e9]));
-    await queue._change((s) => withRemoved(s, records('a'), -1));
-    const read = await queue._read();
-    expect(idsOf(read)).toEqual(['b', 'c']);
-    expect(read.dropped).toBe(0);
+  ])('a store that %s: the queue keeps working in memory, bounds and counts included', async (_name, store) => {
+    const queue = queueOn(store, [3, 1e9]);
+    expect(await queue._oldest(10)).toEqual([[], 0]);
+    const [a, b, c, d] = records('a', 'b', 'c', 'd');
+    await queue._add([a, b], 1);
+    expect(await queue._add([c, { ...a }, d], 0)).toMatchObject({ count: 3, bytes: 30, dropped: 2 }); // a once; past the bound, a goes
+    await queue._remove([{ ...b }], -2);
+    expect(await queue._oldest(10)).toEqual([[c, d], 0]);
+    expect(ids((await queue._oldest(1))[0])).toEqual(['c']);
   });
 
   it('the first change fails over to memory without losing what it carried', async () => {
-    const queue = createQueue(LIMITS, rejecting);
-    await queue._change((s) => withAdded(s, records('a'), 0, [10, 1e9]));
-    expect(idsOf(await queue._read())).toEqual(['a']);
+    const queue = queueOn(rejecting);
+    await queue._add(records('a'), 0);
+    expect(ids((await queue._oldest(10))[0])).toEqual(['a']);
   });
 
   it('once failed, IndexedDB is not tried again on this page', async () => {
     let calls = 0;
-    const queue = createQueue(LIMITS, () => {
+    const queue = queueOn(() => {
       calls++;
       return Promise.reject(new Error('broken'));
     });
-    await queue._change((s) => withAdded(s, records('a'), 0, [10, 1e9]));
-    await queue._change((s) => withAdded(s, records('b'), 0, [10, 1e9]));
-    await queue._read();
+    await queue._add(records('a'), 0);
+    await queue._add(records('b'), 0);
+    await queue._oldest(10);
     expect(calls).toBe(1);
-    expect(idsOf(await queue._read())).toEqual(['a', 'b']);
+    expect(ids((await queue._oldest(10))[0])).toEqual(['a', 'b']);
   });
 
-  it('two concurrent changes that fail at the same moment are both kept', async () => {
-    const queue = createQueue(LIMITS, rejecting);
-    await Promise.all([
-      queue._change((s) => withAdded(s, records('a'), 0, [10, 1e9])),
-      queue._change((s) => withAdded(s, records('b'), 0, [10, 1e9])),
-    ]);
-    expect(idsOf(await queue._read()).sort()).toEqual(['a', 'b']);
-  });
-
-  // BUG (queue.ts `database`): every failing operation resets `memory = EMPTY` in its catch, even when
-  // an earlier failure already switched to memory and an earlier change was applied there. Two changes
-  // in flight when IndexedDB starts failing (here both writes hit the quota; IndexedDB runs their
-  // transactions one after the other, so the second fails later): the first fails, falls back and
-  // applies its change to memory; then the second fails, resets memory to EMPTY and applies only its
-  // own change. The first change's events are gone, silently (not counted in `dropped`).
-  it('two changes in flight when IndexedDB fails are both kept', async () => {
+  it('two changes in flight when IndexedDB fails (both writes over the quota) are both kept', async () => {
     const real = freshStore();
     const full: UseStore = (mode, callback) =>
       real(mode, (objects) => {
-        objects.put = () => {
+        objects.add = () => {
           throw new DOMException('quota', 'QuotaExceededError');
         };
         return callback(objects);
       });
-    const queue = createQueue(LIMITS, full);
-    await Promise.all([
-      queue._change((s) => withAdded(s, records('a'), 0, [10, 1e9])),
-      queue._change((s) => withAdded(s, records('b'), 0, [10, 1e9])),
-    ]);
-    expect(idsOf(await queue._read())).toEqual(['a', 'b']); // actually ['b']: 'a' is lost
+    const queue = queueOn(full);
+    await Promise.all([queue._add(records('a'), 0), queue._add(records('b'), 0)]);
+    expect(ids((await queue._oldest(10))[0])).toEqual(['a', 'b']);
   });
 
   it('the same with a store that fails later for the later change', async () => {
@@ -271,12 +326,9 @@ describe('createQueue: memory fallback', () => {
       await ticks(++call * 3); // the first fails after 3 macrotasks, the second after 6
       throw new DOMException('quota', 'QuotaExceededError');
     };
-    const queue = createQueue(LIMITS, staggered);
-    await Promise.all([
-      queue._change((s) => withAdded(s, records('a'), 0, [10, 1e9])),
-      queue._change((s) => withAdded(s, records('b'), 0, [10, 1e9])),
-    ]);
-    expect(idsOf(await queue._read())).toEqual(['a', 'b']); // actually ['b']
+    const queue = queueOn(staggered);
+    await Promise.all([queue._add(records('a'), 0), queue._add(records('b'), 0)]);
+    expect(ids((await queue._oldest(10))[0])).toEqual(['a', 'b']);
   });
 });
 
@@ -297,35 +349,59 @@ function fakeLocalStorage(full = false): Storage {
 }
 const spillKeys = () => Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
 
-// A closing page cannot count on an IndexedDB write landing: it spills to localStorage (README,
-// "Sessions, cookies and storage": `beacon-tracker:<random>` → `{ events, dropped }`), synchronously,
-// and the next _read(), in any page, moves the entries into the queue.
-describe('createQueue: the closing-page spill', () => {
+// A closing page cannot count on an IndexedDB write landing: it hands its events over in localStorage
+// (`beacon-tracker:<random>` → `{ name, events, dropped }`), synchronously, and the next drain, in any
+// page, moves them into the queue.
+describe('the closing-page hand-over', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
   });
 
   it('_spill writes localStorage at once (no await), in the documented format', () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
-    createQueue(LIMITS, freshStore())._spill(records('a', 'b'), 2);
+    const events = records('a', 'b');
+    queueOn(freshStore())._spill(events, 2);
     expect(spillKeys()).toHaveLength(1);
-    expect(JSON.parse(localStorage.getItem(spillKeys()[0])!)).toEqual({ events: records('a', 'b'), dropped: 2 });
+    expect(JSON.parse(localStorage.getItem(spillKeys()[0])!)).toEqual({ name: 'bt', events, dropped: 2 });
   });
 
-  it('the next page reads spilled events after the queued ones, with their dropped count, and clears the entries', async () => {
+  it('the next page takes the entries in after what was queued, with their loss count, once', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
-    const closing = createQueue(LIMITS, store);
-    await closing._change((s) => withAdded(s, records('a'), 1, [10, 1e9]));
+    const closing = queueOn(store);
+    await closing._add(records('a'), 1);
     closing._spill(records('b', 'c'), 2);
-    createQueue(LIMITS, store)._spill(records('d'), 0); // another closing tab
-    const next = createQueue(LIMITS, store);
-    const read = await next._read();
-    expect(idsOf(read)).toEqual(['a', 'b', 'c', 'd']);
-    expect(read.dropped).toBe(3);
+    queueOn(store)._spill(records('d'), 0); // another closing tab
+    const next = queueOn(store);
+    await next._takeOver();
+    expect(await next._oldest(10)).toEqual([[expect.objectContaining({ id: 'a' }), ...['b', 'c', 'd'].map((id) => expect.objectContaining({ id }))], 3]);
     expect(spillKeys()).toEqual([]);
-    expect(idsOf(await next._read())).toEqual(['a', 'b', 'c', 'd']); // moved once, not twice
-    expect(await get('queue', store)).toEqual({ events: records('a', 'b', 'c', 'd'), dropped: 3 });
+    await next._takeOver();
+    expect((await stored(store)).meta).toMatchObject({ count: 4, dropped: 3 }); // moved once, not twice
+  });
+
+  it("another tracker's entries are left for it", async () => {
+    vi.stubGlobal('localStorage', fakeLocalStorage());
+    const store = freshStore();
+    queueOn(store, WIDE, 'partner', 'https://partner.test')._spill([record('p', 10, 'https://partner.test')], 0);
+    await queueOn(store)._takeOver();
+    expect(spillKeys()).toHaveLength(1);
+    const partner = queueOn(store, WIDE, 'partner', 'https://partner.test');
+    await partner._takeOver();
+    expect(ids((await partner._oldest(10))[0])).toEqual(['p']);
+    expect(spillKeys()).toEqual([]);
+  });
+
+  it('an entry that is not JSON, or not a queue, is removed; its broken records are counted', async () => {
+    vi.stubGlobal('localStorage', fakeLocalStorage());
+    const store = freshStore();
+    localStorage.setItem('beacon-tracker:1', 'not json');
+    localStorage.setItem('beacon-tracker:2', '"x"');
+    localStorage.setItem('beacon-tracker:3', JSON.stringify({ name: 'bt', events: [{}, { ...record('ok') }], dropped: 'NaN' }));
+    const queue = queueOn(store);
+    await queue._takeOver();
+    expect(await queue._oldest(10)).toEqual([[expect.objectContaining({ id: 'ok' })], 1]);
+    expect(spillKeys()).toEqual([]);
   });
 
   it.each([
@@ -334,32 +410,63 @@ describe('createQueue: the closing-page spill', () => {
   ])('%s: _spill writes to IndexedDB instead', async (_name, makeStorage) => {
     vi.stubGlobal('localStorage', makeStorage());
     const store = freshStore();
-    createQueue(LIMITS, store)._spill(records('a'), 1);
+    queueOn(store)._spill(records('a'), 1);
     await ticks(50);
-    expect(await createQueue(LIMITS, store)._read()).toEqual({ events: records('a'), dropped: 1 });
+    expect(await queueOn(store)._oldest(10)).toEqual([[expect.objectContaining({ id: 'a' })], 1]);
   });
 
-  // BUG (queue.ts _read, low): spilled entries are removed "once IndexedDB holds them", but when this
-  // page's IndexedDB has failed (memory mode, README item 8), change() puts them in memory only, and the
-  // entries are removed all the same. The events of pages that closed before are moved from durable
-  // localStorage into this page's memory: if they are not delivered before this page closes too (the
-  // collector is down), they are gone, although localStorage was working.
-  it('with IndexedDB failing, spilled events stay in localStorage until delivered', async () => {
+  it('with IndexedDB failing, entries are sent from memory but stay in localStorage for a page that has it', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const failing: UseStore = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
-    createQueue(LIMITS, freshStore())._spill(records('a'), 0); // a page that closed
-    const page = createQueue(LIMITS, failing);
-    expect(idsOf(await page._read())).toEqual(['a']);
-    // This page closes too before the collector answered; the next page has no IndexedDB either.
-    expect(idsOf(await createQueue(LIMITS, failing)._read())).toEqual(['a']); // actually []: 'a' is lost
+    queueOn(freshStore())._spill(records('a'), 0); // a page that closed
+    const page = queueOn(failing);
+    await page._takeOver();
+    expect(ids((await page._oldest(10))[0])).toEqual(['a']);
+    await page._remove((await page._oldest(10))[0], 0, true); // delivered from memory...
+    await page._takeOver();
+    expect(await page._oldest(10)).toEqual([[], 0]); // ...and not taken in again on this page
+    // This page closes before the collector answered; the next page has no IndexedDB either.
+    const next = queueOn(failing);
+    await next._takeOver();
+    expect(ids((await next._oldest(10))[0])).toEqual(['a']);
   });
 });
 
-describe('withAdded keeps one copy of an event', () => {
-  it('records whose id the queue holds already are not added again (two copies of a closing page may land)', () => {
-    const record = (id: string) => ({ id, url: 'u', source: 's', session: 'x', event: `{"id":"${id}"}` });
-    const stored = withAdded({ events: [record('a'), record('b')], dropped: 0 }, [record('b'), record('c')], 0, [100, 1e6]);
-    expect(stored.events.map((r) => r.id)).toEqual(['a', 'b', 'c']);
-    expect(stored.dropped).toBe(0);
+describe('taking over the format before records per event', () => {
+  it("an earlier version's queue (one value under 'queue') moves into this tracker's records, in order, with its loss count", async () => {
+    const store = freshStore();
+    const old = ['a', 'b', 'c'].map((id) => {
+      const { at: _at, ...rest } = record(id); // the format before had no `at`
+      return rest;
+    });
+    await set('queue', { events: old, dropped: 4 }, store);
+    const queue = queueOn(store);
+    await queue._takeOver();
+    const [taken, dropped] = await queue._oldest(10);
+    expect(ids(taken)).toEqual(['a', 'b', 'c']);
+    expect(dropped).toBe(4);
+    expect(await get('queue', store)).toBeUndefined();
+    // Sent once: a later take-over finds nothing.
+    await queue._remove(taken, -4, true);
+    await queueOn(store)._takeOver();
+    expect(await queueOn(store)._oldest(10)).toEqual([[], 0]);
+  });
+
+  it("events for another collector stay in the old value for that collector's tracker", async () => {
+    const store = freshStore();
+    await set('queue', { events: [record('a'), record('p', 10, 'https://partner.test')], dropped: 0 }, store);
+    await queueOn(store)._takeOver();
+    expect((await get('queue', store)).events.map((r: QueuedEvent) => r.id)).toEqual(['p']);
+    const partner = queueOn(store, WIDE, 'partner', 'https://partner.test');
+    await partner._takeOver();
+    expect(ids((await partner._oldest(10))[0])).toEqual(['p']);
+    expect(await get('queue', store)).toBeUndefined();
+  });
+
+  it('an old value that is not a queue is removed', async () => {
+    const store = freshStore();
+    await set('queue', 'x', store);
+    await queueOn(store)._takeOver();
+    expect(await get('queue', store)).toBeUndefined();
   });
 });

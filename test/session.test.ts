@@ -9,6 +9,17 @@ const T = Date.UTC(2024, 5, 1, 12); // any fixed instant
 const MIN = 60_000;
 const NAME = 'bt';
 
+/** Stored session ids are UUID v4s: anything else is not the tracker's, and ignored. */
+const COOKIE_SESSION = '85c0eda9-f846-4413-8965-75d5e48b5112';
+const STORAGE_SESSION = '689883c9-6dfc-428f-be7f-0163680aa226';
+const FROM_COOKIE = '59346c37-2488-465e-b12c-db9210ae9e01';
+const FROM_STORAGE = '3389844f-828a-4017-af00-1c468163a37c';
+const OLD_1 = '1c4acf87-0550-4968-b119-4bf52fe32199';
+const OLD_2 = 'f14c40f6-1c5a-4dd2-8cab-fe3e5e0a2eea';
+const S_OLD = 'cfa82128-6dca-4700-b76b-441f50b3a1a3';
+const S_NEW = 'd510d8ca-776e-4be3-81a8-ca64e5cd87cc';
+const S1 = '9f085886-8bf3-4bab-96f6-f9bcf40ac4ba';
+
 const value = (id: string, at: number, profile = '') => `${id}.${at.toString(36)}.${profile}`;
 const setCookie = (v: string, name = NAME) => (document.cookie = `${name}=${encodeURIComponent(v)};path=/`);
 const readCookie = (name = NAME) => {
@@ -119,29 +130,29 @@ describe('createSession: new and kept sessions', () => {
 
 describe('createSession: restore from one store, and disagreements', () => {
   it('from the cookie alone, and writes it back to localStorage', () => {
-    setCookie(value('cookie-session', T - 5 * MIN, 'p-cookie'));
+    setCookie(value(COOKIE_SESSION, T - 5 * MIN, 'p-cookie'));
     const session = createSession(NAME, 30, undefined, T);
-    expect(session._id).toBe('cookie-session');
+    expect(session._id).toBe(COOKIE_SESSION);
     expect(session._profile).toBe('p-cookie');
-    expect(localStorage.getItem(NAME)).toBe(value('cookie-session', T, 'p-cookie'));
+    expect(localStorage.getItem(NAME)).toBe(value(COOKIE_SESSION, T, 'p-cookie'));
   });
 
   it('from localStorage alone, and writes it back to the cookie', () => {
-    localStorage.setItem(NAME, value('storage-session', T - 5 * MIN, 'p-storage'));
+    localStorage.setItem(NAME, value(STORAGE_SESSION, T - 5 * MIN, 'p-storage'));
     const session = createSession(NAME, 30, undefined, T);
-    expect(session._id).toBe('storage-session');
+    expect(session._id).toBe(STORAGE_SESSION);
     expect(session._profile).toBe('p-storage');
-    expect(readCookie()).toBe(value('storage-session', T, 'p-storage'));
+    expect(readCookie()).toBe(value(STORAGE_SESSION, T, 'p-storage'));
   });
 
   it.each([
-    ['the cookie is more recent', T - 1 * MIN, T - 20 * MIN, 'from-cookie'],
-    ['localStorage is more recent', T - 20 * MIN, T - 1 * MIN, 'from-storage'],
-    ['the cookie is more recent, localStorage expired', T - 1 * MIN, T - 90 * MIN, 'from-cookie'],
-    ['localStorage is more recent, the cookie expired', T - 90 * MIN, T - 1 * MIN, 'from-storage'],
+    ['the cookie is more recent', T - 1 * MIN, T - 20 * MIN, FROM_COOKIE],
+    ['localStorage is more recent', T - 20 * MIN, T - 1 * MIN, FROM_STORAGE],
+    ['the cookie is more recent, localStorage expired', T - 1 * MIN, T - 90 * MIN, FROM_COOKIE],
+    ['localStorage is more recent, the cookie expired', T - 90 * MIN, T - 1 * MIN, FROM_STORAGE],
   ])('when they disagree the most recent activity wins: %s', (_name, cookieAt, storageAt, winner) => {
-    setCookie(value('from-cookie', cookieAt));
-    localStorage.setItem(NAME, value('from-storage', storageAt));
+    setCookie(value(FROM_COOKIE, cookieAt));
+    localStorage.setItem(NAME, value(FROM_STORAGE, storageAt));
     const session = createSession(NAME, 30, undefined, T);
     expect(session._id).toBe(winner);
     // Both stores agree afterwards.
@@ -150,15 +161,15 @@ describe('createSession: restore from one store, and disagreements', () => {
   });
 
   it('both past the timeout: a new session, the profile kept', () => {
-    setCookie(value('old-1', T - 60 * MIN, 'p1'));
-    localStorage.setItem(NAME, value('old-2', T - 45 * MIN, 'p1'));
+    setCookie(value(OLD_1, T - 60 * MIN, 'p1'));
+    localStorage.setItem(NAME, value(OLD_2, T - 45 * MIN, 'p1'));
     const session = createSession(NAME, 30, undefined, T);
     expect(session._id).toMatch(UUID_V4);
     expect(session._profile).toBe('p1');
   });
 
   it('a newer store without a profile does not erase the profile the other one knows', () => {
-    setCookie(value('s1', T - 20 * MIN, 'p-known'));
+    setCookie(value(S1, T - 20 * MIN, 'p-known'));
     localStorage.setItem(NAME, value('s1', T - 1 * MIN));
     expect(createSession(NAME, 30, undefined, T)._profile).toBe('p-known');
   });
@@ -168,10 +179,10 @@ describe('createSession: restore from one store, and disagreements', () => {
   // even when localStorage is the more recent and carries another profile id: the session of one value
   // is paired with the profile of the other, against the documented "the one active most recently wins".
   it('when they disagree, the profile comes from the most recent store too', () => {
-    setCookie(value('s-old', T - 20 * MIN, 'p-old'));
-    localStorage.setItem(NAME, value('s-new', T - 1 * MIN, 'p-new'));
+    setCookie(value(S_OLD, T - 20 * MIN, 'p-old'));
+    localStorage.setItem(NAME, value(S_NEW, T - 1 * MIN, 'p-new'));
     const session = createSession(NAME, 30, undefined, T);
-    expect(session._id).toBe('s-new');
+    expect(session._id).toBe(S_NEW);
     expect(session._profile).toBe('p-new'); // actually 'p-old'
   });
 
@@ -202,17 +213,48 @@ describe('createSession: restore from one store, and disagreements', () => {
 
   it('a malformed cookie (bad percent-encoding) falls back to localStorage', () => {
     document.cookie = `${NAME}=%E0%A4%A;path=/`;
-    localStorage.setItem(NAME, value('storage-session', T - MIN));
-    expect(createSession(NAME, 30, undefined, T)._id).toBe('storage-session');
+    localStorage.setItem(NAME, value(STORAGE_SESSION, T - MIN));
+    expect(createSession(NAME, 30, undefined, T)._id).toBe(STORAGE_SESSION);
   });
 
-  it('profile ids with dots, spaces and semicolons survive the cookie', () => {
+  it('profile ids with dots and colons survive the cookie', () => {
     const first = createSession(NAME, 30, undefined, T);
-    first._setProfile('a.b; c=d');
+    first._setProfile('a.b:c');
     localStorage.clear();
     const restored = createSession(NAME, 30, undefined, T + MIN);
     expect(restored._id).toBe(first._id);
-    expect(restored._profile).toBe('a.b; c=d');
+    expect(restored._profile).toBe('a.b:c');
+  });
+
+  it.each<[string, unknown]>([
+    ['a semicolon and a space (cookie syntax)', 'p;q=r'],
+    ['a space', 'a b'],
+    ['129 characters', 'p'.repeat(129)],
+    ['70 KB', 'p'.repeat(70_000)],
+    ['a number', 42],
+    ['an object', { id: 'p' }],
+    ['empty', ''],
+  ])('a profile id with %s is not one: never kept, never stored', (_name, id) => {
+    const session = createSession(NAME, 30, undefined, T);
+    session._setProfile('known');
+    session._setProfile(id);
+    expect(session._profile).toBe('known');
+    expect(localStorage.getItem(NAME)).toBe(value(session._id, T, 'known'));
+  });
+
+  it('a stored session id that is not a UUID v4 is not taken, nor its profile', () => {
+    localStorage.setItem(NAME, value('evil-session', T - MIN, 'evil'));
+    const session = createSession(NAME, 30, undefined, T);
+    expect(session._id).toMatch(UUID_V4);
+    expect(session._profile).toBeUndefined();
+  });
+
+  it('a stored profile id that is not one is not taken; the session beside it is', () => {
+    localStorage.setItem(NAME, value(S1, T - MIN, 'p;q=r'));
+    setCookie(value(S1, T - MIN, 'x'.repeat(4000)));
+    const session = createSession(NAME, 30, undefined, T);
+    expect(session._id).toBe(S1);
+    expect(session._profile).toBeUndefined();
   });
 });
 

@@ -1,8 +1,9 @@
 // @vitest-environment node
 // What the tracker makes of each collector answer, the retry schedule, and the two ways a payload leaves.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Batch, QueuedEvent } from '../src/payload';
-import { backoffDelay, beacon, post, refusesSome, retryable, retryAfter, RETRY_BASE, RETRY_CAP } from '../src/transport';
+import type { Batch } from '../src/payload';
+import type { QueuedEvent } from '../src/record';
+import { backoffDelay, beacon, post, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP } from '../src/transport';
 
 /** A batch of one event for the collector at `url`: transport reads only its url and body. */
 const batch = (url: string, body: string): Batch => ({ _records: [{ url } as QueuedEvent], _body: body, _bytes: body.length });
@@ -59,16 +60,20 @@ describe('retryAfter', () => {
     ['absent', null],
     ['empty', ''],
     ['a word', 'soon'],
-    ['an HTTP date (counts as absent)', 'Wed, 21 Oct 2015 07:28:00 GMT'],
+    ['an HTTP date in the past', 'Wed, 21 Oct 2015 07:28:00 GMT'],
     ['a unit', '2s'],
   ])('%s → 0', (_name, header) => {
     expect(retryAfter(header)).toBe(0);
   });
 
-  // BUG (transport.ts retryAfter, minor): `+header` accepts what is not delay-seconds (RFC 9110: digits
-  // only): 'Infinity' gives Infinity ms, '-1' a negative delay, '1e3' 1,000 s, '0x10' 16 s. Infinity (or
-  // any delay past setTimeout's 2^31-1 ms) makes the drain timer fire at once, again and again: see
-  // "a Retry-After past setTimeout's range" in tracker.test.ts.
+  it('an HTTP date (RFC 9110): the ms until it', () => {
+    const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+    expect(retryAfter('Wed, 02 Dec 2026 12:01:30 GMT', now)).toBe(90_000);
+    expect(retryAfter('Wed, 02 Dec 2026 12:00:00 GMT', now)).toBe(0);
+  });
+
+  // RFC 9110's delay-seconds are digits only; Infinity, or a delay past setTimeout's 2^31-1 ms, would
+  // make the drain timer fire at once, again and again.
   it.each<[string, string]>([
     ['Infinity', 'Infinity'],
     ['a negative number', '-1'],
@@ -135,21 +140,26 @@ describe('backoffDelay', () => {
     [0, 120_000, 0.5, 120_000], // even past the cap: the collector asked
     [3, 1000, 0.5, 6000], // shorter than the backoff: the backoff stands
     [6, 0, 0, 30_000],
+    [0, 99_999_999_999_000, 0.5, 600_000], // Retry-After: 99999999999 is shortened to ten minutes
   ])('attempt %i, Retry-After %i ms, random %s → %i ms', (attempt, after, random, delay) => {
     expect(backoffDelay(attempt, after, random)).toBe(delay);
+  });
+
+  it('the longest wait honoured is ten minutes', () => {
+    expect(RETRY_AFTER_CAP).toBe(600_000);
   });
 });
 
 describe('post', () => {
-  it('POSTs the payload to <url>/track as an application/json Blob, without credentials, keepalive', async () => {
+  it.each([true, false])('POSTs the payload to <url>/track as an application/json Blob, without credentials or redirects (keepalive %s)', async (keepalive) => {
     const fetch = vi.fn(async (_url: string, _init: RequestInit) => new Response('{"profile":{"id":"p1"}}', { status: 200 }));
     vi.stubGlobal('fetch', fetch);
     const body = '{"events":["é😀"]}';
-    const answer = await post(batch('https://collector.test', body), 10_000);
+    const answer = await post(batch('https://collector.test', body), 10_000, keepalive);
     expect(answer).toEqual({ _status: 200, _retryAfter: 0, _body: '{"profile":{"id":"p1"}}' });
     const [url, init] = fetch.mock.calls[0];
     expect(url).toBe('https://collector.test/track');
-    expect(init).toMatchObject({ method: 'POST', credentials: 'omit', keepalive: true });
+    expect(init).toMatchObject({ method: 'POST', credentials: 'omit', keepalive, redirect: 'manual' });
     expect(init.body).toBeInstanceOf(Blob);
     expect((init.body as Blob).type).toBe('application/json');
     expect(await (init.body as Blob).text()).toBe(body);
@@ -158,14 +168,22 @@ describe('post', () => {
 
   it('reads status and Retry-After', async () => {
     vi.stubGlobal('fetch', async () => new Response('busy', { status: 503, headers: { 'Retry-After': '7' } }));
-    expect(await post(batch('https://collector.test', '{}'), 10_000)).toEqual({ _status: 503, _retryAfter: 7000, _body: 'busy' });
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 503, _retryAfter: 7000, _body: 'busy' });
+  });
+
+  it('a redirect is not followed, and is no answer: status 0, redirected', async () => {
+    const redirect = new Response(null, { status: 200 });
+    Object.defineProperty(redirect, 'type', { value: 'opaqueredirect' });
+    Object.defineProperty(redirect, 'status', { value: 0 });
+    vi.stubGlobal('fetch', async () => redirect);
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 0, _redirected: true, _retryAfter: 0 });
   });
 
   it('a network error (or CORS) is status 0', async () => {
     vi.stubGlobal('fetch', async () => {
       throw new TypeError('Failed to fetch');
     });
-    expect(await post(batch('https://collector.test', '{}'), 10_000)).toEqual({ _status: 0, _retryAfter: 0 });
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 0, _retryAfter: 0 });
   });
 
   it('a request that takes longer than the timeout is aborted: status 0', async () => {
@@ -175,7 +193,7 @@ describe('post', () => {
       signal = init.signal!;
       return new Promise((_resolve, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)));
     });
-    const answer = post(batch('https://collector.test', '{}'), 5000);
+    const answer = post(batch('https://collector.test', '{}'), 5000, true);
     await vi.advanceTimersByTimeAsync(4999);
     expect(signal!.aborted).toBe(false);
     await vi.advanceTimersByTimeAsync(1);

@@ -1,0 +1,7 @@
+/** Misuse through the npm API throws at the call, with what was wrong and the value given; the script build warns. */
+export function fail(message: string): never {
+  throw new TypeError(`beacon-tracker: ${message}`);
+}
+
+/** A value as a message shows it: strings quoted. */
+export const show = (value: unknown) => (typeof value == 'string' ? `'${value}'` : String(value));

@@ -1,0 +1,45 @@
+/**
+ * One event waiting for its collector, with everything needed to send it later on its own: from another
+ * page, from a service worker, after a browser restart. IndexedDB and the localStorage hand-over entries
+ * store it as it is (docs/storage.md): never rename its keys.
+ */
+export interface QueuedEvent {
+  /** The event's id, also inside `event`. */
+  id: string;
+  /** The collector's base URL. */
+  url: string;
+  source: string;
+  session: string;
+  profile?: string;
+  /** The event's JSON, as it goes on the wire. */
+  event: string;
+  /** When track() took it (ms since the epoch; fractions keep the order of a page's events within a ms): with the id, its place in the queue. */
+  at: number;
+}
+
+const UUID_V4 = /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/;
+
+/** A session id is a UUID v4, as the tracker makes them. */
+export const isSessionId = (id: unknown): id is string => typeof id == 'string' && UUID_V4.test(id);
+
+/**
+ * A profile id the tracker keeps and sends: 1 to 128 letters, digits, `_`, `-`, `.` or `:`. Anything else
+ * (a collector's garbage, a tampered cookie) is ignored: it could outgrow a request or break the cookie.
+ */
+export const isProfileId = (id: unknown): id is string => typeof id == 'string' && /^[\w.:-]{1,128}$/.test(id);
+
+/** Whether a value read back from storage is a record this tracker can send. */
+export function isRecord(value: any): value is QueuedEvent {
+  return (
+    !!value &&
+    !!value.id &&
+    typeof value.id == 'string' &&
+    /^https?:\/\/[^/]/.test(value.url) &&
+    !!value.source &&
+    typeof value.source == 'string' &&
+    isSessionId(value.session) &&
+    (value.profile === undefined || isProfileId(value.profile)) &&
+    typeof value.event == 'string' &&
+    Number.isFinite(value.at)
+  );
+}
