@@ -21,12 +21,13 @@ import path from 'node:path';
  * @property {boolean} bodyTruncated
  */
 
-export const RAW_BODY_LIMIT = 64 * 1024;
+/** The largest request the tracker sends (a visible page's backlog, 256 KiB) is kept whole. */
+export const RAW_BODY_LIMIT = 256 * 1024;
 
 /**
  * @param {{ dataDir?: string | null, limit?: number }} [options]
  *   dataDir: also append every record to raw.jsonl there; limit: records kept in memory, oldest go first
- *   (a long benchmark would otherwise hold up to 64 KiB per request).
+ *   (a long benchmark would otherwise hold up to 256 KiB per request).
  */
 export function createRawLog({ dataDir = null, limit = 10_000 } = {}) {
   const file = dataDir ? path.join(dataDir, 'raw.jsonl') : null;

@@ -429,12 +429,12 @@ describe('duplicates and the raw log', () => {
     expect(collector.rawLog).toHaveLength(4);
   });
 
-  it('keeps the whole length but only 64 KiB of a large body in the raw log', async () => {
+  it('keeps the whole length but only 256 KiB of a large body in the raw log', async () => {
     const { url, collector } = await serve();
-    const body = JSON.stringify(payload([{ id: 'big', type: 'a', properties: { pad: 'x'.repeat(100_000) } }]));
+    const body = JSON.stringify(payload([{ id: 'big', type: 'a', properties: { pad: 'x'.repeat(300_000) } }]));
     expect((await track(url, body)).status).toBe(200);
     expect(collector.rawLog[0].contentLength).toBe(Buffer.byteLength(body));
-    expect(collector.rawLog[0].body).toHaveLength(64 * 1024);
+    expect(collector.rawLog[0].body).toHaveLength(256 * 1024);
     expect(collector.rawLog[0].bodyTruncated).toBe(true);
   });
 });
