@@ -43,7 +43,7 @@ export interface Tracker {
   /** Configures the tracker; throws on a missing or malformed `url` or `source`. */
   init(options: TrackerOptions): void;
   /** Records one event and returns its id at once, or '' when the event was refused (see README). */
-  track(type: string, properties?: Record<string, unknown>, eventOptions?: EventOptions): string;
+  track(type: string, properties?: object, eventOptions?: EventOptions): string;
   /** Resolves, never rejects, once every event tracked before the call is delivered or safely queued. */
   flush(): Promise<void>;
   readonly sessionId: string | undefined;
@@ -130,7 +130,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     drain(); // what earlier pages left behind
   }
 
-  function track(type: string, properties?: Record<string, unknown>, eventOptions: EventOptions = {}): string {
+  function track(type: string, properties?: object, eventOptions: EventOptions = {}): string {
     if (!session) fail('init() first');
     if (!type || typeof type != 'string' || (properties != null && (typeof properties != 'object' || Array.isArray(properties)))) {
       fail('track() needs a type, and properties as an object');
