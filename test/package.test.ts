@@ -1,5 +1,6 @@
 // @vitest-environment node
 // The package as an app and a server see it: what `npm run build` wrote (npm test builds first).
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
@@ -31,6 +32,11 @@ it('needs no eval or inline code (a strict CSP), and names no host of its own', 
   const script = read('dist/tracker.min.js');
   expect(script).not.toMatch(/\beval\(|new Function|setTimeout\("|innerHTML/);
   expect(script).not.toMatch(/https?:\/\/[a-z]/i); // the only collector is the configured one
+});
+
+it('writes the Subresource Integrity of the script build beside it, for a CDN tag', () => {
+  const digest = createHash('sha384').update(readFileSync('dist/tracker.min.js')).digest('base64');
+  expect(read('dist/tracker.min.js.sri')).toBe(`sha384-${digest}\n`);
 });
 
 it('package.json: exports with types first, module and types, CDNs on the script build, dist only, side effects only in the script build', () => {
