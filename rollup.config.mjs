@@ -1,5 +1,6 @@
 // Builds from the JavaScript that `tsc` wrote to .build/ (ES2019), so that rollup needs no TypeScript plugin.
-import { readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
@@ -9,6 +10,19 @@ const tscSourceMaps = {
   load(id) {
     if (!id.includes('/.build/') || !existsSync(`${id}.map`)) return null;
     return { code: readFileSync(id, 'utf8'), map: readFileSync(`${id}.map`, 'utf8') };
+  },
+};
+
+/**
+ * Prints the sha384 Subresource Integrity of the written file, and writes it beside it (`<file>.sri`): the
+ * value of the `integrity` attribute of a CDN tag. Read from disk, so it is of exactly the bytes served.
+ */
+const integrity = {
+  name: 'integrity',
+  writeBundle({ file }) {
+    const value = `sha384-${createHash('sha384').update(readFileSync(file)).digest('base64')}`;
+    writeFileSync(`${file}.sri`, `${value}\n`);
+    console.log(`${file} integrity: ${value}`);
   },
 };
 
@@ -31,6 +45,7 @@ export default [
         // Internal names start with `_` and may be shortened; wire keys, stored records and options never are.
         mangle: { properties: { regex: /^_/ } },
       }),
+      integrity,
     ],
   },
   {

@@ -2,9 +2,13 @@
 // requests). Pages come from http://localhost:<port> and the collector is http://127.0.0.1:<port>: another
 // site, as in production, so every request meets CORS with its preflight. Default batching (10 events,
 // 1 s) unless a page says otherwise.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cookie, localItem, removeCookie, removeLocalItem, type Page } from './driver';
 import { bySeq, eventsOf, payloads, trackRequests, waitForEvents } from './helpers/collector';
+import { distDir } from './helpers/dist';
 import { useSuite, withoutNoStore } from './helpers/site';
 import { waitFor, waitForQuiet } from './helpers/wait';
 
@@ -20,6 +24,7 @@ declare const tracker: {
 declare const app: { ready: boolean; navigate(path: string, title: string): void; track(type: string, properties?: object): string; flush(): Promise<void> };
 declare const violations: Array<{ directive: string; blocked: string; source: string; sample: string }>;
 declare const pageshows: boolean[];
+declare const failedScripts: string[];
 
 const suite = useSuite();
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -165,6 +170,32 @@ describe('script tag', () => {
     });
     const reported = await waitFor(() => page.evaluate(() => violations.length && violations), { what: 'the canary violation' });
     expect(reported).toEqual([expect.objectContaining({ directive: expect.stringMatching(/^script-src/), blocked: 'inline' })]);
+  });
+
+  it('runs from a tag with the integrity the build wrote (crossorigin anonymous), and not at all when the digest does not match', async () => {
+    // integrity.html is a template: the integrity changes with every build. The wrong one is well formed
+    // (a value that is not sha256/384/512-<base64> would be ignored, and the script would run).
+    const integrity = readFileSync(path.join(distDir(), 'tracker.min.js.sri'), 'utf8').trim();
+    const wrong = `sha384-${createHash('sha384').update('another script').digest('base64')}`;
+    const template = readFileSync(new URL('pages/integrity.html', import.meta.url), 'utf8');
+    mkdirSync(new URL('pages/build/', import.meta.url), { recursive: true });
+    writeFileSync(new URL('pages/build/integrity.html', import.meta.url), template.replaceAll('{{INTEGRITY}}', integrity));
+    writeFileSync(new URL('pages/build/integrity-wrong.html', import.meta.url), template.replaceAll('{{INTEGRITY}}', wrong));
+    expect(integrity).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/);
+
+    const context = await suite.context();
+    const page = await context.newPage(suite.page('/e2e/build/integrity.html'));
+    const id = await page.evaluate(() => tracker.track('checked', { seq: 1 }));
+    const [event] = await waitForEvents(suite.collector, 'checked', 1);
+    expect(event).toMatchObject({ id, source: { id: 'e2e-integrity' } });
+    expect(await page.evaluate(() => failedScripts)).toEqual([]);
+
+    // The check can fail: the browser refuses the same file under a digest of other bytes.
+    const refused = await context.newPage(suite.page('/e2e/build/integrity-wrong.html'));
+    expect(await refused.evaluate(() => ({ failed: failedScripts, tracker: typeof (window as { tracker?: unknown }).tracker }))).toEqual({
+      failed: [suite.page('/dist/tracker.min.js')],
+      tracker: 'undefined',
+    });
   });
 });
 

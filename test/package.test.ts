@@ -1,5 +1,6 @@
 // @vitest-environment node
 // The package as an app and a server see it: what `npm run build` wrote (npm test builds first).
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
@@ -39,9 +40,18 @@ it('needs no eval or inline code (a strict CSP), and names no host of its own', 
   expect(script).not.toMatch(/https?:\/\/[a-z]/i); // the only collector is the configured one
 });
 
-it('package.json: exports with types first, module and types, dist only, side effects only in the script build', () => {
-  expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'import']);
-  expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+it('writes the Subresource Integrity of the script build beside it, for a CDN tag', () => {
+  const digest = createHash('sha384').update(readFileSync('dist/tracker.min.js')).digest('base64');
+  expect(read('dist/tracker.min.js.sri')).toBe(`sha384-${digest}\n`);
+});
+
+it('package.json: exports with types first, module and types, CDNs on the script build, dist only, side effects only in the script build', () => {
+  // `default`, not `import`: require() of the ESM build works where Node can (20.19+, 22.12+).
+  expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'default']);
+  expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+  expect(pkg.exports['./tracker.min.js']).toBe('./dist/tracker.min.js');
+  expect(pkg.unpkg).toBe('./dist/tracker.min.js');
+  expect(pkg.jsdelivr).toBe('./dist/tracker.min.js');
   expect(pkg.module).toBe('./dist/index.js');
   expect(pkg.types).toBe('./dist/index.d.ts');
   expect(pkg.files).toEqual(['dist']);
