@@ -1,42 +1,108 @@
 import type { PageContext } from './context.js';
+import { fail, show } from './misuse.js';
 import { utf8Bytes } from './payload.js';
 
 /** The UTF-8 size an event's JSON may have, so that any one event fits in a beacon (64 KiB in all). */
 export const MAX_EVENT_BYTES = 60 * 1024;
 
+/** ContactHub's contexts of use: where an event happened. */
+export const CONTEXTS = ['CONTACT_CENTER', 'WEB', 'MOBILE', 'ECOMMERCE', 'RETAIL', 'IOT', 'SOCIAL', 'DIGITAL_CAMPAIGN', 'OTHER'] as const;
+export type ContextOfUse = (typeof CONTEXTS)[number];
+/** ContactHub's modes: the customer made the event (ACTIVE), or received it (PASSIVE). */
+export const MODES = ['ACTIVE', 'PASSIVE'] as const;
+export type Mode = (typeof MODES)[number];
+
 export interface EventOptions {
-  /** Merged into this event's `context` (beside `page`). */
-  context?: Record<string, unknown>;
+  /**
+   * ContactHub's context of use (default: init's `defaultContext`, `'WEB'`), in the event's `options.context`;
+   * or, as an object, context merged into the event's `context` beside `page`.
+   */
+  context?: ContextOfUse | Record<string, unknown>;
+  /** ContactHub's mode, in the event's `options.mode`. */
+  mode?: Mode;
+  /** ContactHub's contextInfo (the client's ip, a store...), in the event's `options.contextInfo`. */
+  contextInfo?: Record<string, unknown>;
   /** The event's Tracardi `options`. */
   options?: Record<string, unknown>;
   /** When the event happened, if not now (the loader stub passes the time of the early call). */
   time?: number | Date;
+  /** Sent at once rather than with the next batch (bc-events' publish_immediately). */
+  immediate?: boolean;
+}
+
+/** Who the visitor is, once the app said so (identify): every later event carries it in `context.customer`. */
+export interface Customer {
+  id?: string;
+  externalId?: string;
+}
+
+/** The wire form of one event, as `beforeSend` sees it. */
+export interface WireEvent {
+  id: string;
+  type: string;
+  time: { create: string };
+  properties: Record<string, unknown>;
+  options: Record<string, unknown>;
+  context: Record<string, unknown> & { page: PageContext; customer?: Customer };
+}
+
+/** DM Hub's limits on its fields, when an event's properties carry them. */
+const DM_HUB_LIMITS: [field: string, characters: number][] = [
+  ['targetId', 255],
+  ['targetName', 255],
+  ['tag', 255],
+  ['summary', 1024],
+];
+
+/**
+ * Checks what an event says of itself against ContactHub's and DM Hub's rules and the app's schemas
+ * (required properties per type), and throws a TypeError that names what is wrong.
+ */
+export function checkEvent(type: string, properties: any, contextOfUse: unknown, mode: unknown, required: string[] = []) {
+  if (!CONTEXTS.includes(contextOfUse as ContextOfUse)) fail(`track(): context ${show(contextOfUse)} is not one of ${CONTEXTS.join(' ')}`);
+  if (mode && !MODES.includes(mode as Mode)) fail(`track(): mode ${show(mode)} is not ACTIVE or PASSIVE`);
+  // DM Hub's custom event types start with c_, and are 32 characters at most.
+  if (/^c_/.test(type) && type.length > 32) fail(`track(): ${show(type)} is over 32 characters`);
+  for (const [field, characters] of DM_HUB_LIMITS) {
+    if (properties && String(properties[field] ?? '').length > characters) fail(`track(): ${field} is over ${characters} characters`);
+  }
+  const missing = required.filter((name) => !properties || properties[name] === undefined);
+  if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
 }
 
 /**
- * The wire form of one event, serialised once, when track() is called: the JSON string is the snapshot (a
- * later mutation of the properties cannot change it), what IndexedDB stores and what payloads splice in.
- * Values follow JSON.stringify: Dates as ISO strings; functions, symbols and undefined left out; NaN and
- * Infinity as null; DOM nodes as {}. Throws, and the event is refused, on a circular reference or a
- * BigInt (JSON.stringify's TypeError) and when the event is larger than MAX_EVENT_BYTES.
+ * The wire form of one event, built when track() is called: a snapshot (a later mutation of the
+ * properties cannot change it), given to `beforeSend` if there is one.
  */
-export function serializeEvent(
+export function buildEvent(
   id: string,
   type: string,
   time: number,
   properties: object | undefined,
-  { context, options }: EventOptions,
+  { context, mode, contextInfo, options }: EventOptions,
   page: PageContext,
-): string {
-  const json = JSON.stringify({
+  contextOfUse?: string,
+  customer?: Customer,
+): WireEvent {
+  return {
     id,
     type,
     time: { create: new Date(time).toISOString() },
-    properties: properties || {},
-    options: options || {},
-    context: { page, ...context },
-  });
-  // A UTF-8 character takes 3 bytes at most: only a long event needs counting (a Blob is not free).
+    properties: (properties || {}) as Record<string, unknown>,
+    options: { ...options, ...(contextOfUse && { context: contextOfUse }), ...(mode && { mode }), ...(contextInfo && { contextInfo }) },
+    context: { page, ...(customer && { customer }), ...(typeof context == 'object' && context) },
+  };
+}
+
+/**
+ * An event as JSON, serialised once: what IndexedDB stores and payloads splice in. Values follow
+ * JSON.stringify: Dates as ISO strings; functions, symbols and undefined left out; NaN and Infinity as
+ * null; DOM nodes as {}. Throws, and the event is refused, on a circular reference or a BigInt
+ * (JSON.stringify's TypeError) and when the event is larger than MAX_EVENT_BYTES.
+ */
+export function serializeEvent(event: WireEvent): string {
+  const json = JSON.stringify(event);
+  // A UTF-8 character takes 3 bytes at most: only a long event needs counting.
   if (json.length * 3 > MAX_EVENT_BYTES && utf8Bytes(json) > MAX_EVENT_BYTES) throw new RangeError(`event over ${MAX_EVENT_BYTES} bytes`);
   return json;
 }

@@ -3,14 +3,16 @@
  * and replays the calls the loader stub kept while the script was loading. It never throws into the
  * page: misuse is a console warning.
  */
-import { createTracker, type Tracker, type TrackerOptions } from './tracker.js';
+import type { TrackerOptions } from './options.js';
+import { createTracker, type Tracker } from './tracker.js';
 
-type StubCall = [method: 'init' | 'track' | 'flush', args: IArguments, time: number];
+type Method = Exclude<keyof Tracker, 'sessionId' | 'profileId'>;
+type StubCall = [method: Method, args: IArguments, time: number];
 
 const script = document.currentScript as HTMLScriptElement | null;
 const stub = (window as unknown as { tracker?: { q?: StubCall[] } }).tracker;
 const api = createTracker();
-for (const method of ['init', 'track'] as const) {
+for (const method of ['init', 'track', 'publish', 'identify', 'collect', 'consent', 'reset'] as const) {
   const call = api[method] as (...args: unknown[]) => unknown;
   api[method] = ((...args: unknown[]) => {
     try {
@@ -23,11 +25,12 @@ for (const method of ['init', 'track'] as const) {
 }
 (window as unknown as { tracker: typeof api }).tracker = api;
 
-// Data attributes are strings; where a number is expected JavaScript converts them where they are used.
 if (script && script.dataset.url) api.init(script.dataset as unknown as TrackerOptions);
 
-// One call shape for all three methods: track() gets the time of the early call, init() reads only its
-// first argument, flush() none.
-for (const [method, args, time] of (stub && stub.q) || []) {
-  (api[method] as Tracker['track'])(args[0], args[1], { time, ...args[2] });
+for (const [method, given, time] of (stub && stub.q) || []) {
+  const args = [...given];
+  // The events get the time of the early call, in their options argument.
+  if (method == 'track') args[2] = { time, ...args[2] };
+  if (method == 'publish') args[3] = { time, ...args[3] };
+  (api[method] as (...args: unknown[]) => unknown)(...args);
 }

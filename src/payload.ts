@@ -18,8 +18,11 @@ export interface Batch {
   _bytes: number;
 }
 
-/** Events share a payload when they share its envelope: collector, source, session and profile. */
-const sameEnvelope = (a: QueuedEvent, b: QueuedEvent) => a.url == b.url && a.source == b.source && a.session == b.session && a.profile == b.profile;
+/** Events share a payload when they share its envelope: collector and endpoint, source, session and profile. */
+const sameEnvelope = (a: QueuedEvent, b: QueuedEvent) => a.url == b.url && a.path == b.path && a.source == b.source && a.session == b.session && a.profile == b.profile;
+
+/** A profile-less event of collect(): its record's `event` is the request's whole body, sent alone. */
+export const collected = (record: QueuedEvent) => /^\/collect/.test(record.path!);
 
 /**
  * The UTF-8 size of a string, as the beacon quota counts it, counted in JavaScript: a Blob would register
@@ -51,6 +54,11 @@ export function nextBatch(
 ): Batch | undefined {
   const [first] = records;
   if (!first) return;
+  if (collected(first)) {
+    const bytes = utf8Bytes(first.event);
+    if (bytes <= maxBytes) return { _records: [first], _bytes: bytes, _body: first.event };
+    return;
+  }
   const head = JSON.stringify({ ...envelopeOf(first), events: [] }); // ends with `"events":[]}`
   let bytes = utf8Bytes(head) - 1; // less the first event's comma
   const taken: QueuedEvent[] = [];

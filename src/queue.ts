@@ -4,7 +4,7 @@ import { safely } from './safely.js';
 
 /**
  * What a tracker keeps beside its events, under the key `[name]` (docs/storage.md): never rename its keys.
- * Every change to the queue changes it in the same transaction, so the bounds hold without reading events.
+ * Every change to the queue changes it in the same transaction, so that the bounds hold without reading events.
  */
 export interface Meta {
   /** Events stored, and the characters of their JSON. */
@@ -22,7 +22,7 @@ export interface Meta {
 export interface Queue {
   /** Adds this page's events, each at most once, and the count of events it lost; resolves to the meta after. */
   _add(records: QueuedEvent[], dropped: number): Promise<Meta>;
-  /** The oldest `count` events for this tracker's collector and the loss count; broken records found are removed and counted. */
+  /** The oldest `count` events for this tracker's collector, and the loss count; broken records are removed and counted. */
   _oldest(count: number): Promise<[QueuedEvent[], number]>;
   /**
    * Removes events sent or dropped, adds `dropped` to the loss count (negative once reported), and notes
@@ -36,65 +36,69 @@ export interface Queue {
   _lease(held: number, ms: number): Promise<number>;
   /** Keeps the events of a page that is going away, synchronously, in localStorage (under `key` if given); gives the key. */
   _spill(records: QueuedEvent[], dropped: number, key?: string): string;
-  /** Moves into the queue what closing pages left in localStorage and what an earlier version queued. */
+  /** Moves into the queue what closing pages left in localStorage, and what an earlier version queued. */
   _takeOver(): Promise<void>;
+  /** Deletes every event of this tracker (consent withdrawn), its hand-over entries included. */
+  _clear(): Promise<void>;
 }
 
-/** Where the queue is kept: one IndexedDB store for every tracker of the site, each under its own name. */
+/** One IndexedDB store for every tracker of the site, each under its own name. */
 export const openStore = () => createStore('beacon-tracker', 'queue');
 
 /** Prefix of the localStorage entries a closing page leaves: an IndexedDB write from pagehide may never land (docs/browsers.md). */
 const SPILL = 'beacon-tracker:';
-/** The single value the queue was before it kept a record per event. */
+/** The one value the queue was before it kept a record per event. */
 const OLD_QUEUE = 'queue';
 
 /**
- * The events of tracker `name` that wait for a collector, shared by the tabs of a site: in IndexedDB, one
+ * The events of tracker `name` that wait for a collector, shared by the tabs of a site: in IndexedDB, a
  * record per event under `[name, url, at, id]`, so that a change costs what it moves, never the queue's
  * length; or in this page's memory once IndexedDB is missing, blocked or failing (some private modes,
  * policies, quota): tracking goes on either way.
  */
 export function createQueue(name: string, url: string, maxEvents: number, maxBytes: number, store: UseStore = openStore()): Queue {
-  /** Set once IndexedDB failed: from then on this page keeps its events here, in the order they came. */
-  let memory: Map<string, QueuedEvent> | undefined;
+  /** This page's events once IndexedDB failed, oldest first. */
+  let memory: QueuedEvent[] | undefined;
   const memoryMeta = readMeta(0);
   /** An earlier version's queue is taken over once a page. */
   let takenOver = false;
-  /** Hand-over entries this page took into its memory, and left in localStorage for a page that has IndexedDB. */
+  /** Hand-over entries taken into memory: they stay in localStorage for a page that has IndexedDB. */
   const takenIntoMemory = new Set<string>();
 
   const key = (record: QueuedEvent) => [name, record.url, record.at, record.id];
-  /** This tracker's events, for every collector; and those for its own. */
+  /** This tracker's events for every collector; and for its own. */
   const everyEvent = () => IDBKeyRange.bound([name, ''], [name, []]);
   const ownEvents = () => IDBKeyRange.bound([name, url], [name, url, []]);
+  const over = (meta: Meta) => meta.count > maxEvents || meta.bytes > maxBytes;
 
-  async function run<T>(inDatabase: () => Promise<T>, inMemory: () => T): Promise<T> {
+  /**
+   * Runs a change with this tracker's meta in one readwrite transaction (IndexedDB runs the transactions of
+   * all tabs one at a time), or in this page's memory from the first time IndexedDB fails.
+   */
+  async function change<T>(inDatabase: (objects: IDBObjectStore, meta: Meta) => T | Promise<T>, inMemory: (meta: Meta) => T): Promise<T> {
     if (!memory) {
       try {
-        return await inDatabase();
+        return await store('readwrite', async (objects) => {
+          const meta = readMeta(await promisifyRequest(objects.get([name])));
+          const result = await inDatabase(objects, meta);
+          objects.put(meta, [name]);
+          await promisifyRequest(objects.transaction);
+          return result;
+        });
       } catch {
-        memory ||= new Map(); // not again: another operation may have failed over already
+        memory ||= []; // not again: another change may have failed over already
       }
     }
-    return inMemory();
+    return inMemory(memoryMeta);
   }
 
-  /** Runs `change` in one readwrite transaction with this tracker's meta: IndexedDB runs the transactions of all tabs one at a time. */
-  const transaction = <T>(change: (objects: IDBObjectStore, meta: Meta) => T | Promise<T>) =>
-    store('readwrite', async (objects) => {
-      const meta = readMeta(await promisifyRequest(objects.get([name])));
-      const result = await change(objects, meta);
-      objects.put(meta, [name]);
-      await promisifyRequest(objects.transaction);
-      return result;
-    });
-
   function add(objects: IDBObjectStore, meta: Meta, records: QueuedEvent[], dropped: number) {
+    meta.dropped += dropped;
     for (const record of records) {
       const request = objects.add(record, key(record));
       request.onsuccess = () => {
         meta.count++;
-        meta.bytes += record.event.length;
+        meta.bytes += size(record);
       };
       // There already (both copies of a closing page's events landed): not an error of the transaction.
       request.onerror = (event) => {
@@ -102,54 +106,41 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
         event.stopPropagation();
       };
     }
-    meta.dropped += dropped;
-    // Past the bounds the oldest events go, and are counted: loss is never silent. Requests of one
-    // transaction answer in order: the ones below come after the additions above.
+    // A transaction answers its requests in order: this one comes after the additions above.
     return new Promise<Meta>((resolve) => {
-      const evict = () => {
-        const cursor = objects.openCursor(everyEvent());
-        cursor.onsuccess = () => {
-          const oldest = cursor.result;
-          if (!oldest) meta.count = meta.bytes = 0; // none left: whatever the counts said
-          if (oldest && over()) {
+      objects.getKey([name]).onsuccess = () => {
+        if (!over(meta)) return resolve(meta);
+        // Past a bound the oldest events go, and are counted: loss is never silent. The count is made
+        // exact first, so that no event goes for a count that drifted.
+        const counted = objects.count(everyEvent());
+        counted.onsuccess = () => {
+          meta.count = counted.result;
+          const cursor = objects.openCursor(everyEvent());
+          cursor.onsuccess = () => {
+            const oldest = cursor.result;
+            if (!oldest) meta.bytes = 0; // none left: whatever the count said
+            if (!oldest || !over(meta)) return resolve(meta);
             meta.count--;
             meta.bytes -= size(oldest.value);
             meta.dropped++;
             oldest.delete();
             oldest.continue();
-          } else resolve(meta);
-        };
-      };
-      const over = () => meta.count > maxEvents || meta.bytes > maxBytes;
-      // Once the additions have answered: if over a bound, the count is made exact before events go for it.
-      const added = objects.getKey([name]);
-      added.onsuccess = () => {
-        if (!over()) return resolve(meta);
-        const counted = objects.count(everyEvent());
-        counted.onsuccess = () => {
-          meta.count = counted.result;
-          evict();
+          };
         };
       };
     });
   }
 
-  function addToMemory(records: QueuedEvent[], dropped: number) {
-    for (const record of records) {
-      if (!memory!.has(record.id)) {
-        memory!.set(record.id, record);
-        memoryMeta.bytes += size(record);
-      }
+  function addToMemory(meta: Meta, records: QueuedEvent[], dropped: number) {
+    meta.dropped += dropped;
+    for (const record of records) meta.bytes += size(record);
+    memory = memory!.concat(records);
+    while (memory.length > maxEvents || meta.bytes > maxBytes) {
+      meta.bytes -= size(memory.shift());
+      meta.dropped++;
     }
-    memoryMeta.dropped += dropped;
-    for (const [id, oldest] of memory!) {
-      if (memory!.size <= maxEvents && memoryMeta.bytes <= maxBytes) break;
-      memory!.delete(id);
-      memoryMeta.bytes -= size(oldest);
-      memoryMeta.dropped++;
-    }
-    memoryMeta.count = memory!.size;
-    return memoryMeta;
+    meta.count = memory.length;
+    return meta;
   }
 
   /**
@@ -174,60 +165,58 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
   }
 
   const queue: Queue = {
-    _add: (records, dropped) => run(() => transaction((objects, meta) => add(objects, meta, records, dropped)), () => addToMemory(records, dropped)),
+    _add: (records, dropped) =>
+      change(
+        (objects, meta) => add(objects, meta, records, dropped),
+        (meta) => addToMemory(meta, records, dropped),
+      ),
 
     _oldest: (count) =>
-      run(
-        () =>
-          transaction(async (objects, meta): Promise<[QueuedEvent[], number]> => {
-            const [keys, values] = await Promise.all([
-              promisifyRequest(objects.getAllKeys(ownEvents(), count)),
-              promisifyRequest(objects.getAll(ownEvents(), count)),
-            ]);
-            const records = values.filter((value, i) => {
-              if (isRecord(value) && value.url == url) return true;
-              // Broken (tampered with, or cut short): it could never be sent, and must not hold the queue back.
-              objects.delete(keys[i]);
-              meta.count--;
-              meta.dropped++;
-              return false;
-            });
-            return [records, meta.dropped];
-          }),
-        () => [[...memory!.values()].filter((record) => record.url == url).slice(0, count), memoryMeta.dropped],
+      change(
+        async (objects, meta): Promise<[QueuedEvent[], number]> => {
+          const [keys, values] = await Promise.all([promisifyRequest(objects.getAllKeys(ownEvents(), count)), promisifyRequest(objects.getAll(ownEvents(), count))]);
+          const records = values.filter((value, i) => {
+            if (isRecord(value) && value.url == url) return true;
+            // Broken (tampered with, cut short): it could never be sent, and must not hold the queue back.
+            objects.delete(keys[i]);
+            meta.count--;
+            meta.dropped++;
+            return false;
+          });
+          return [records, meta.dropped];
+        },
+        (meta) => [memory!.slice(0, count), meta.dropped],
       ),
 
     _remove: (records, dropped, ok) =>
-      run(
-        () =>
-          transaction((objects, meta) => {
-            for (const record of records) {
-              objects.delete(key(record));
-              meta.count--;
-              meta.bytes -= size(record);
-            }
-            meta.dropped += dropped;
-            if (ok != null) meta[ok ? 'ok' : 'failed'] = Date.now();
-          }),
-        () => {
+      change(
+        (objects, meta) => {
           for (const record of records) {
-            if (memory!.delete(record.id)) memoryMeta.bytes -= size(record);
+            objects.delete(key(record));
+            meta.count--;
+            meta.bytes -= size(record);
           }
-          memoryMeta.count = memory!.size;
-          memoryMeta.dropped += dropped;
+          meta.dropped += dropped;
+          if (ok != null) meta[ok ? 'ok' : 'failed'] = Date.now();
+        },
+        (meta) => {
+          const ids = new Set(records.map((record) => record.id));
+          memory = memory!.filter((record) => !ids.has(record.id));
+          meta.dropped += dropped;
+          meta.count = memory.length;
+          meta.bytes = memory.reduce((sum, record) => sum + size(record), 0);
         },
       ),
 
     _lease: (held, ms) =>
-      run(
-        () =>
-          transaction((_, meta) => {
-            // The clock is read in the transaction: a page may be suspended while it waits for it.
-            const now = Date.now();
-            if (meta.lease > now && meta.lease != held) return 0;
-            meta.lease = ms ? now + ms : 0;
-            return meta.lease;
-          }),
+      change(
+        (_, meta) => {
+          // The clock is read in the transaction: a page may be suspended while it waits for it.
+          const now = Date.now();
+          if (meta.lease > now && meta.lease != held) return 0;
+          meta.lease = ms ? now + ms : 0;
+          return meta.lease;
+        },
         () => 1, // without IndexedDB this page's queue is its own: nobody to share it with
       ),
 
@@ -245,34 +234,49 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
     async _takeOver() {
       if (!takenOver) {
         takenOver = true;
-        await run(
-          () =>
-            transaction(async (objects, meta) => {
-              const old = await promisifyRequest(objects.get(OLD_QUEUE));
-              if (old === undefined) return;
-              const [records, dropped, others] = ours(old);
-              await add(objects, meta, records, dropped);
-              if (others.length) objects.put({ events: others, dropped: 0 }, OLD_QUEUE);
-              else objects.delete(OLD_QUEUE);
-            }),
-          () => {},
-        );
+        await change(async (objects, meta) => {
+          const old = await promisifyRequest(objects.get(OLD_QUEUE));
+          if (old === undefined) return;
+          const [records, dropped, others] = ours(old);
+          await add(objects, meta, records, dropped);
+          if (others.length) objects.put({ events: others, dropped: 0 }, OLD_QUEUE);
+          else objects.delete(OLD_QUEUE);
+        }, () => {});
       }
-      for (const entryKey of safely(() => Object.keys(localStorage)) || []) {
-        if (!entryKey.startsWith(SPILL) || takenIntoMemory.has(entryKey)) continue;
+      for (const entryKey of spillKeys()) {
+        if (takenIntoMemory.has(entryKey)) continue;
         const [records, dropped, others] = ours(safely(() => JSON.parse(localStorage.getItem(entryKey)!)));
         if (!records.length && !dropped && others.length) continue; // another tracker's
-        await queue._add(records, dropped);
+        await queue._add(records.filter((record) => !memory || record.url == url), dropped);
         // Without IndexedDB the entry stays where it is, taken once: this page's memory would not outlive it.
         if (memory) takenIntoMemory.add(entryKey);
         else safely(() => (others.length ? localStorage.setItem(entryKey, JSON.stringify({ events: others, dropped: 0 })) : localStorage.removeItem(entryKey)));
       }
     },
+
+    async _clear() {
+      for (const entryKey of spillKeys()) {
+        if (ours(safely(() => JSON.parse(localStorage.getItem(entryKey)!)))[0].length) safely(() => localStorage.removeItem(entryKey));
+      }
+      await change(
+        (objects, meta) => {
+          objects.delete(everyEvent());
+          meta.count = meta.bytes = meta.dropped = 0;
+        },
+        (meta) => {
+          memory = [];
+          meta.count = meta.bytes = meta.dropped = 0;
+        },
+      );
+    },
   };
   return queue;
 }
 
-/** A count or time read back from storage: a finite number from 0, or 0. Nothing in storage is taken on trust. */
+/** The keys of the hand-over entries closing pages left in localStorage. */
+const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter((key) => key.startsWith(SPILL));
+
+/** A count or a time read back from storage: a finite number from 0, or 0. Nothing in storage is taken on trust. */
 const storedNumber = (value: any): number => (Number.isFinite(value) && value > 0 ? value : 0);
 
 /** The meta as stored, checked. */

@@ -15,6 +15,11 @@ export interface QueuedEvent {
   event: string;
   /** When track() took it (ms since the epoch; fractions keep the order of a page's events within a ms): with the id, its place in the queue. */
   at: number;
+  /**
+   * Where it goes on the collector, after `url`: `/track` when absent, `/track?profile_less=true`, or
+   * `/collect/<type>/<source>` for a profile-less event whose `event` is its properties (collect()).
+   */
+  path?: string;
 }
 
 const UUID_V4 = /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/;
@@ -40,6 +45,7 @@ export function isRecord(value: any): value is QueuedEvent {
     isSessionId(value.session) &&
     (value.profile === undefined || isProfileId(value.profile)) &&
     typeof value.event == 'string' &&
-    Number.isFinite(value.at)
+    Number.isFinite(value.at) &&
+    (value.path === undefined || /^\/(track|collect)\b/.test(value.path)) // never another host: url + path
   );
 }

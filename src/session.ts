@@ -1,3 +1,4 @@
+import type { Customer } from './event.js';
 import { uuid } from './id.js';
 import { isProfileId, isSessionId } from './record.js';
 import { safely } from './safely.js';
@@ -14,8 +15,13 @@ export interface Session {
   _save(force?: boolean): void;
   /** Keeps a profile id the collector gave; a known id is never replaced by nothing. */
   _setProfile(id: unknown): void;
+  /** Keeps the customer the app identified, for the events after it, on this page and the next ones. */
+  _setCustomer(customer: Customer): void;
+  /** Forgets the visitor: its ids and customer, in memory, cookie and localStorage. */
+  _forget(): void;
   _id: string;
   _profile?: string;
+  _customer?: Customer;
 }
 
 /**
@@ -25,22 +31,27 @@ export interface Session {
  * disagree (one was cleared, or another tab started a new session), the one active most recently wins,
  * and the tabs of a site share their activity.
  */
-export function createSession(name: string, timeoutMinutes: number, cookieDomain?: string, now = Date.now()): Session {
+export function createSession(name: string, timeoutMinutes: number, cookieDomain?: string, now = Date.now(), profileLess?: boolean): Session {
   const timeout = timeoutMinutes * 60_000;
+  /** Where the customer is kept: the app identifies a visitor once, not on every page. */
+  const customerKey = name + ':customer';
   let last = 0;
   let written = 0;
+
+  const setCookie = (value: string, maxAge: number) =>
+    safely(
+      () =>
+        (document.cookie =
+          `${name}=${encodeURIComponent(value)};path=/;max-age=${maxAge};SameSite=Lax` +
+          (cookieDomain ? `;domain=${cookieDomain}` : '') +
+          (location.protocol == 'https:' ? ';Secure' : '')),
+    );
 
   function save(force?: boolean) {
     if (force || last - written >= ACTIVITY_WRITE_INTERVAL) {
       written = last;
       const value = [session._id, last.toString(36), session._profile].join('.'); // no profile: ''
-      safely(
-        () =>
-          (document.cookie =
-            `${name}=${encodeURIComponent(value)};path=/;max-age=${MAX_AGE};SameSite=Lax` +
-            (cookieDomain ? `;domain=${cookieDomain}` : '') +
-            (location.protocol == 'https:' ? ';Secure' : '')),
-      );
+      setCookie(value, MAX_AGE);
       safely(() => localStorage.setItem(name, value));
     }
   }
@@ -59,7 +70,7 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
       if (isSessionId(id) && at > last && at <= now) {
         session._id = id;
         last = at;
-        if (isProfileId(profile)) session._profile = profile;
+        if (isProfileId(profile) && !profileLess) session._profile = profile;
       }
     }
     if (now - last > timeout) session._id = uuid();
@@ -77,13 +88,37 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
     },
     _save: save,
     _setProfile(id) {
-      if (isProfileId(id) && id != session._profile) {
+      if (isProfileId(id) && id != session._profile && !profileLess) {
         session._profile = id;
         save(true);
       }
     },
+    _setCustomer(customer) {
+      session._customer = customer;
+      safely(() => localStorage.setItem(customerKey, JSON.stringify(customer)));
+    },
+    _forget() {
+      setCookie('', 0);
+      safely(() => localStorage.removeItem(name));
+      safely(() => localStorage.removeItem(customerKey));
+      session._id = '';
+      session._profile = session._customer = undefined;
+      last = 0;
+    },
     _id: '',
   };
+  session._customer = readCustomer(safely(() => JSON.parse(localStorage.getItem(customerKey)!)));
   restore(now);
   return session;
+}
+
+/** A customer id or external id: a string of 1 to 256 characters. */
+const isCustomerId = (id: unknown): id is string => typeof id == 'string' && !!id && id.length <= 256;
+
+/** A customer as identify() takes it and storage gives it back: an id, an external id, or both; else nothing. */
+export function readCustomer(value: any): Customer | undefined {
+  const id = value && (typeof value == 'string' ? value : value.id);
+  const externalId = value && value.externalId;
+  const customer = { id: isCustomerId(id) ? id : undefined, externalId: isCustomerId(externalId) ? externalId : undefined };
+  if (customer.id || customer.externalId) return customer;
 }

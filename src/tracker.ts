@@ -1,25 +1,38 @@
+import { createConsent, type Consent } from './consent.js';
 import { deviceContext, pageContext, timeContext } from './context.js';
 import { createDelivery, drain, type Delivery } from './drain.js';
-import { serializeEvent, type EventOptions } from './event.js';
+import { buildEvent, checkEvent, serializeEvent, type Customer, type EventOptions, type WireEvent } from './event.js';
 import { handOverOnHide } from './handover.js';
 import { eventId } from './id.js';
 import { onPageLifecycle } from './lifecycle.js';
 import { exclusively } from './lock.js';
 import { fail, show } from './misuse.js';
 import { readOptions, type Config, type TrackerOptions } from './options.js';
+import { onPageView } from './page-views.js';
 import type { Envelope } from './payload.js';
 import { createQueue, type Meta, type Queue } from './queue.js';
 import { isProfileId, type QueuedEvent } from './record.js';
 import { safely } from './safely.js';
-import { createSession, type Session } from './session.js';
+import { createSession, readCustomer, type Session } from './session.js';
 
-export type { EventOptions, TrackerOptions };
+/** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
+export type EventMap = Record<string, object | undefined>;
 
-export interface Tracker {
+export interface Tracker<Events extends EventMap = EventMap> {
   /** Configures the tracker; throws on a missing or malformed option (see README). */
   init(options: TrackerOptions): void;
   /** Records one event and returns its id at once, or '' when the event was not taken (see README). */
-  track(type: string, properties?: object, eventOptions?: EventOptions): string;
+  track<Type extends keyof Events & string>(type: Type, properties?: Events[Type], eventOptions?: EventOptions): string;
+  /** bc-events' publish: the event `<entity>-<action>` in kebab case (`('Created', 'MyEntity')` → `my-entity-created`). */
+  publish(action: string, entity: string, data?: object, eventOptions?: EventOptions): string;
+  /** Links this visitor, and the session's events before and after, to a customer of the app (ContactHub's reconciliation). */
+  identify(customer: string | Customer, traits?: object): string;
+  /** Tracardi's profile-less event: POSTs `properties` to `<url>/collect/<type>/<source>`, as durably as track(). */
+  collect(type: string, properties?: object): Promise<void>;
+  /** The visitor's consent to storing and sending: false stops both at once and deletes what is stored; remembered. */
+  consent(given: boolean): void;
+  /** Forgets the visitor (a logout): a new session, no profile, no customer. Events already queued keep their ids. */
+  reset(): void;
   /** Resolves, never rejects, once every event tracked before the call is delivered or safely queued. */
   flush(): Promise<void>;
   readonly sessionId: string | undefined;
@@ -40,8 +53,17 @@ export const forgetTrackers = () => collectors.clear();
 /** Outside a browser (server rendering, Node), every call does nothing. */
 const inBrowser = typeof document != 'undefined';
 
-export function createTracker(initOptions?: TrackerOptions): Tracker {
-  let config: Config;
+/** bc-events' names in kebab case: 'MyEntity' → 'my-entity'. */
+const kebab = (name: string) =>
+  String(name)
+    .replace(/([a-z\d])([A-Z])/g, '$1-$2')
+    .replace(/[\s_]+/g, '-')
+    .toLowerCase();
+
+export function createTracker<Events extends EventMap = EventMap>(initOptions?: TrackerOptions): Tracker<Events> {
+  let config: Config | undefined;
+  let consent: Consent;
+  /** Only while the visitor's consent allows storing. */
   let session: Session | undefined;
   let queue: Queue;
   let delivery: Delivery;
@@ -64,18 +86,18 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   let draining = Promise.resolve();
 
   const warn = (message: unknown) => {
-    if (config.debug) console.warn('beacon-tracker:', message);
+    if (config && config.debug) console.warn('beacon-tracker:', message);
   };
 
   function init(given: TrackerOptions) {
     if (!inBrowser) return;
-    if (session) fail('init() twice'); // before the options are read: a second init() changes nothing
+    if (config) fail('init() twice'); // before the options are read: a second init() changes nothing
     const checked = readOptions(given || ({} as TrackerOptions));
     const { name, url } = checked;
     if ((collectors.get(name) || url) != url) fail(`init(): name ${show(name)} is another tracker's: give each tracker its own`);
     collectors.set(name, url);
     config = checked;
-    session = createSession(name, config.sessionTimeout, config.cookieDomain);
+    consent = createConsent(name, config.requireConsent, config.honorPrivacySignals);
     queue = createQueue(name, url, config.maxQueueEvents, config.maxQueueBytes);
     delivery = createDelivery(queue, config.timeout, envelope, answered, warn);
     onPageLifecycle(
@@ -83,38 +105,139 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
       // A pagehide of a still visible page (Firefox closing the tab in front) may be cut off at any
       // statement, and its beacons are dropped: it only writes a copy of what this page holds. The
       // visibilitychange that follows rewrites or withdraws it; where none follows, the next page sends it.
-      () => (copy = queue._spill(inWriting().concat(pending), refused, copy)),
+      () => {
+        if (session) copy = queue._spill(inWriting().concat(pending), refused, copy);
+      },
       () => {
         delivery._retryAt = 0; // the network came back: retry now
         startDrain();
       },
     );
+    if (consent._given()) start();
+    // From a history call of the app: nothing may throw into it.
+    if (config.pageViews) onPageView(() => safely(() => track('page-view')));
+  }
+
+  /** Storing and sending begin: now, or once the visitor consents. */
+  function start() {
+    const { name, sessionTimeout, cookieDomain, profileLess } = config!;
+    session = createSession(name, sessionTimeout, cookieDomain, undefined, profileLess);
+    // Events tracked while consent was awaited get their session now.
+    for (const record of pending) record.session = session._touch(record.at);
+    if (pending.length) schedule(0);
     startDrain(); // what earlier pages left behind
   }
 
   function track(type: string, properties?: object, eventOptions: EventOptions = {}): string {
     if (!inBrowser) return '';
-    if (!session) fail('track(): init() first');
+    if (!config) fail('track(): init() first');
     if (!type || typeof type != 'string') fail(`track(): type ${show(type)} is not a name`);
     if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
+    // DM Hub's externalId is the event's dedupe key: the event id, so that a collector keeps it once.
+    const externalId = properties && (properties as { externalId?: unknown }).externalId;
+    return take(type, properties, eventOptions, externalId == null ? eventId() : String(externalId));
+  }
+
+  /** Takes an event into this page's batch, and gives its id ('' when it was not taken). */
+  function take(type: string, properties: object | undefined, eventOptions: EventOptions, id: string): string {
+    const { url, source, defaultContext, schemas, beforeSend, profileLess } = config!;
+    if (consent._given() == false) return ''; // neither stored nor sent
     const now = Date.now();
-    const id = eventId();
-    let event: string;
+    const { context } = eventOptions;
+    const contextOfUse = (typeof context == 'string' ? context : (eventOptions.options && eventOptions.options.context) || defaultContext) as string;
+    let json: string;
     try {
-      event = serializeEvent(id, type, +(eventOptions.time || now), properties, eventOptions, pageContext());
+      checkEvent(type, properties, contextOfUse, eventOptions.mode, schemas[type]);
+      let event = buildEvent(id, type, +(eventOptions.time || now), properties, eventOptions, pageContext(), contextOfUse, session && session._customer);
+      if (beforeSend) {
+        // The hook gets a copy it may change; an exception in it drops the event, counted, never silently.
+        const copy: WireEvent = JSON.parse(serializeEvent(event));
+        const kept = beforeSend(copy);
+        if (kept === null || kept === false) return '';
+        event = kept || copy;
+      }
+      json = serializeEvent(event);
     } catch (error) {
       refused++;
       warn(`event refused: ${error}`);
+      if (/^beacon-tracker/.test((error as Error).message)) throw error; // the event breaks a rule: the app is told
       return '';
     }
     // Events of one millisecond get fractions of it, in the order they were tracked.
     lastAt = Math.max(now, lastAt + 0.001);
-    pending.push({ id, url: config.url, source: config.source, session: session._touch(now), profile: session._profile, event, at: lastAt });
-    if (pending.length >= config.batchSize) {
-      clearTimeout(flushTimer);
-      flushTimer = setTimeout(flush);
-    } else if (!flushTimer) flushTimer = setTimeout(flush, config.flushInterval);
+    pending.push({
+      id,
+      url,
+      source,
+      session: session ? session._touch(now) : '', // given once consent is
+      profile: session && session._profile,
+      event: json,
+      at: lastAt,
+      ...(profileLess && { path: '/track?profile_less=true' }),
+    });
+    if (session) schedule(eventOptions.immediate || config!.immediate || pending.length >= config!.batchSize ? 0 : config!.flushInterval);
     return id;
+  }
+
+  /** Hands the batch over in `ms`, or sooner: a full batch or an immediate event does not wait. */
+  function schedule(ms: number) {
+    if (!ms) clearTimeout(flushTimer);
+    if (!ms || !flushTimer) flushTimer = setTimeout(flush, ms);
+  }
+
+  function publish(action: string, entity: string, data?: object, eventOptions?: EventOptions) {
+    return track(`${kebab(entity)}-${kebab(action)}`, data, eventOptions);
+  }
+
+  function identify(given: string | Customer, traits?: object) {
+    if (!inBrowser) return '';
+    const customer = readCustomer(given);
+    if (!customer) fail(`identify(): ${show(given)} is no customer id`);
+    session && session._setCustomer(customer!);
+    // An event a Tracardi workflow or the demo collector acts on: it links this session to the customer.
+    return take('identify', { customerId: customer!.id, externalId: customer!.externalId, traits }, {}, eventId());
+  }
+
+  function collect(type: string, properties?: object): Promise<void> {
+    if (!inBrowser) return Promise.resolve();
+    if (!config) fail('collect(): init() first');
+    if (!type || typeof type != 'string') fail(`collect(): type ${show(type)} is not a name`);
+    if (consent._given() != false) {
+      const json = safely(() => serializeEvent((properties || {}) as WireEvent));
+      if (json) {
+        lastAt = Math.max(Date.now(), lastAt + 0.001);
+        const path = `/collect/${encodeURIComponent(type)}/${encodeURIComponent(config!.source)}`;
+        pending.push({ id: eventId(), url: config!.url, source: config!.source, session: session ? session._id : '', event: json, at: lastAt, path });
+      } else refused++; // circular, a BigInt, or over 60 KiB: counted as track() counts it
+    }
+    return flush().catch(warn);
+  }
+
+  function setConsent(given: boolean) {
+    if (!inBrowser) return;
+    if (!config) fail('consent(): init() first');
+    consent._decide(given);
+    if (given) {
+      if (!session) start();
+      return;
+    }
+    // Withdrawn: nothing more is stored or sent, and what is stored goes.
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    pending = [];
+    writing = [];
+    refused = 0;
+    if (session) session._forget();
+    session = undefined;
+    if (copy) safely(() => localStorage.removeItem(copy!));
+    queue._clear();
+  }
+
+  function reset() {
+    if (session) {
+      session._forget();
+      session = createSession(config!.name, config!.sessionTimeout, config!.cookieDomain, undefined, config!.profileLess);
+    }
   }
 
   const inWriting = () => writing.flat();
@@ -124,13 +247,14 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
    * to the queue; hidden, it hands them over as handOverOnHide says.
    */
   function handOver(hiding?: boolean) {
+    if (!session) return;
     let records = pending;
     const lost = refused;
     clearTimeout(flushTimer);
     flushTimer = undefined;
     pending = [];
     refused = 0;
-    session!._save(hiding);
+    session._save(hiding);
     const written = copy;
     copy = undefined;
     if (hiding) {
@@ -149,6 +273,7 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     for (let start = WRITE_CHUNK; start < records.length; start += WRITE_CHUNK) chunks.push(records.slice(start, start + WRITE_CHUNK));
     writing = writing.concat(chunks);
     for (const chunk of chunks) {
+      if (!session) return; // consent withdrawn meanwhile
       learn(await queue._add(chunk, lost));
       lost = 0;
       writing = writing.filter((other) => other != chunk);
@@ -180,8 +305,9 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   }
 
   async function drainQueue() {
+    if (!session) return;
     await queue._takeOver();
-    const emptied = await exclusively(config.name, queue, () => drain(delivery, document.visibilityState == 'visible'));
+    const emptied = await exclusively(config!.name, queue, () => drain(delivery, document.visibilityState == 'visible'));
     clearTimeout(drainTimer);
     // Another tab holds the lease: it may finish before this tab's events were queued, or close.
     if (emptied === undefined) drainTimer = setTimeout(startDrain, 1000);
@@ -189,29 +315,30 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   }
 
   function envelope(first: QueuedEvent, dropped: number): Envelope {
-    // Events tracked before the collector first answered go with the profile id it gave since.
-    const profile = first.profile || session!._profile;
+    // Events tracked before the collector first answered go with the profile id it gave since, in their session.
+    const profile = first.profile || (session && first.session == session._id && session._profile);
     return {
       source: { id: first.source },
       session: { id: first.session },
       ...(profile && { profile: { id: profile } }),
       context: {
         ...(device ||= deviceContext()),
-        ...config.context,
+        ...config!.context,
         time: timeContext(),
         // Events dropped past the queue bound or refused: loss is reported, never silent.
         ...(dropped && { tracker: { dropped } }),
       },
       properties: {},
-      options: config.options, // never null: a Tracardi server answers 500
+      options: config!.options, // never null: a Tracardi server answers 500
     };
   }
 
-  /** A 2xx answer's body: the profile id it gives, if it is one (anything else is ignored, never kept). */
+  /** A 2xx answer's body: the profile id it gives, if it is one (anything else is ignored, never kept), and onResponse. */
   function answered(body: string | undefined) {
     const answer = safely(() => JSON.parse(body!));
     const id = answer && answer.profile && answer.profile.id;
-    if (isProfileId(id)) session!._setProfile(id);
+    if (session && isProfileId(id)) session._setProfile(id);
+    if (answer && config!.onResponse) safely(() => config!.onResponse!(answer));
   }
 
   if (initOptions) init(initOptions);
@@ -219,6 +346,11 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
   return {
     init,
     track,
+    publish,
+    identify,
+    collect,
+    consent: setConsent,
+    reset,
     flush: () => flush().catch(warn),
     get sessionId() {
       return session && session._id;
@@ -226,5 +358,5 @@ export function createTracker(initOptions?: TrackerOptions): Tracker {
     get profileId() {
       return session && session._profile;
     },
-  };
+  } as Tracker<Events>;
 }

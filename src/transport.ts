@@ -17,15 +17,15 @@ export interface Answer {
 const json = (body: string) => new Blob([body], { type: 'application/json' });
 
 /**
- * POSTs a batch to its collector (the url of its events), without credentials (Tracardi may answer normal
+ * POSTs a batch to its collector (the url and path of its events), without credentials (Tracardi may answer normal
  * requests with a `*` origin) and without following redirects. `keepalive` lets a request of at most
  * 64 KiB finish when the page closes meanwhile.
  */
-export async function post({ _records: [{ url }], _body: body }: Batch, timeout: number, keepalive: boolean): Promise<Answer> {
+export async function post({ _records: [{ url, path = '/track' }], _body: body }: Batch, timeout: number, keepalive: boolean): Promise<Answer> {
   const abort = new AbortController();
   setTimeout(() => abort.abort(), timeout); // harmless once answered
   try {
-    const response = await fetch(`${url}/track`, { method: 'POST', body: json(body), credentials: 'omit', keepalive, redirect: 'manual', signal: abort.signal });
+    const response = await fetch(url + path, { method: 'POST', body: json(body), credentials: 'omit', keepalive, redirect: 'manual', signal: abort.signal });
     if (response.type == 'opaqueredirect') return { _status: 0, _redirected: true, _retryAfter: 0 };
     return { _status: response.status, _retryAfter: retryAfter(response.headers.get('Retry-After')), _body: await response.text() };
   } catch {
@@ -37,9 +37,9 @@ export async function post({ _records: [{ url }], _body: body }: Batch, timeout:
  * Hands a batch to the browser for delivery after the page is gone; false when it refused (quota). A beacon
  * follows redirects: what it carries is what the page would send, to the collector the page was given.
  */
-export function beacon({ _records: [{ url }], _body: body }: Batch): boolean {
+export function beacon({ _records: [{ url, path = '/track' }], _body: body }: Batch): boolean {
   try {
-    return navigator.sendBeacon(`${url}/track`, json(body));
+    return navigator.sendBeacon(url + path, json(body));
   } catch {
     return false; // missing sendBeacon, or a page policy that forbids it
   }

@@ -1,8 +1,12 @@
 // @vitest-environment node
-// serializeEvent: the wire form of one event, its snapshot, JSON's value rules and the size limit.
+// buildEvent and serializeEvent: the wire form of one event, its snapshot, JSON's value rules and the size limit.
 import { describe, expect, it } from 'vitest';
 import type { PageContext } from '../src/context';
-import { MAX_EVENT_BYTES, serializeEvent } from '../src/event';
+import { buildEvent, MAX_EVENT_BYTES, serializeEvent, type EventOptions } from '../src/event';
+
+/** An event built and serialised as track() does, without a context of use or customer. */
+const serialize = (id: string, type: string, time: number, properties: object | undefined, options: EventOptions, page: PageContext) =>
+  serializeEvent(buildEvent(id, type, time, properties, options, page));
 
 const bytesOf = (text: string) => new TextEncoder().encode(text).length;
 
@@ -15,8 +19,8 @@ const page: PageContext = {
 };
 const TIME = Date.UTC(2024, 1, 29, 23, 59, 58, 765); // a leap day, late in the day
 
-const wire = (properties?: object, options: Parameters<typeof serializeEvent>[4] = {}) =>
-  JSON.parse(serializeEvent('page-1', 'purchase', TIME, properties, options, page));
+const wire = (properties?: object, options: Parameters<typeof serialize>[4] = {}) =>
+  JSON.parse(serialize('page-1', 'purchase', TIME, properties, options, page));
 
 describe('serializeEvent: wire shape', () => {
   it('has id, type, time.create, properties, options and context.page', () => {
@@ -31,7 +35,7 @@ describe('serializeEvent: wire shape', () => {
   });
 
   it('is a string that parses back (what IndexedDB stores and payloads splice in)', () => {
-    const json = serializeEvent('id', 'view', TIME, {}, {}, page);
+    const json = serialize('id', 'view', TIME, {}, {}, page);
     expect(typeof json).toBe('string');
     expect(Object.keys(JSON.parse(json))).toEqual(['id', 'type', 'time', 'properties', 'options', 'context']);
   });
@@ -41,11 +45,11 @@ describe('serializeEvent: wire shape', () => {
     [Date.UTC(2030, 11, 31, 12, 0, 0, 1), '2030-12-31T12:00:00.001Z'],
     [TIME, '2024-02-29T23:59:58.765Z'],
   ])('time.create of %i is ISO 8601 in UTC: %s', (time, iso) => {
-    expect(JSON.parse(serializeEvent('id', 'view', time, {}, {}, page)).time.create).toBe(iso);
+    expect(JSON.parse(serialize('id', 'view', time, {}, {}, page)).time.create).toBe(iso);
   });
 
   it('an invalid time throws RangeError (track() refuses the event)', () => {
-    expect(() => serializeEvent('id', 'view', NaN, {}, {}, page)).toThrow(RangeError);
+    expect(() => serialize('id', 'view', NaN, {}, {}, page)).toThrow(RangeError);
   });
 
   it('properties and options default to {}, never null (a Tracardi server answers 500 to null)', () => {
@@ -65,7 +69,7 @@ describe('serializeEvent: snapshot', () => {
   it('a later mutation of properties, options or context changes nothing', () => {
     const properties: Record<string, unknown> = { items: [{ sku: 'A', qty: 1 }], total: 10 };
     const options = { context: { step: 1 } as Record<string, unknown>, options: { tag: 'x' } as Record<string, unknown> };
-    const json = serializeEvent('id', 'cart', TIME, properties, options, page);
+    const json = serialize('id', 'cart', TIME, properties, options, page);
     const before = JSON.parse(json);
 
     (properties.items as { qty: number }[])[0].qty = 99;
@@ -111,16 +115,16 @@ describe('serializeEvent: values as JSON.stringify treats them', () => {
   it('a circular reference throws TypeError', () => {
     const properties: Record<string, unknown> = { a: 1 };
     properties.self = properties;
-    expect(() => serializeEvent('id', 'x', TIME, properties, {}, page)).toThrow(TypeError);
+    expect(() => serialize('id', 'x', TIME, properties, {}, page)).toThrow(TypeError);
   });
 
-  it.each<[string, Parameters<typeof serializeEvent>[3], Parameters<typeof serializeEvent>[4]]>([
+  it.each<[string, Parameters<typeof serialize>[3], Parameters<typeof serialize>[4]]>([
     ['in properties', { n: 10n }, {}],
     ['nested in properties', { deep: { list: [1n] } }, {}],
     ['in event options', {}, { options: { n: 1n } }],
     ['in event context', {}, { context: { n: 1n } }],
   ])('a BigInt %s throws TypeError', (_name, properties, options) => {
-    expect(() => serializeEvent('id', 'x', TIME, properties, options, page)).toThrow(TypeError);
+    expect(() => serialize('id', 'x', TIME, properties, options, page)).toThrow(TypeError);
   });
 });
 
@@ -131,7 +135,7 @@ describe('serializeEvent: MAX_EVENT_BYTES', () => {
 
   /** An event whose JSON is exactly `target` UTF-8 bytes, its text made of `unit` characters (padded with ASCII). */
   function eventOfBytes(target: number, unit: string) {
-    const base = bytesOf(serializeEvent('id', 'x', TIME, { text: '' }, {}, page));
+    const base = bytesOf(serialize('id', 'x', TIME, { text: '' }, {}, page));
     const room = target - base;
     const unitBytes = bytesOf(unit);
     const text = unit.repeat(Math.floor(room / unitBytes)) + 'a'.repeat(room % unitBytes);
@@ -153,7 +157,7 @@ describe('serializeEvent: MAX_EVENT_BYTES', () => {
       [MAX_EVENT_BYTES + 100, false],
     ])('an event of %i bytes: accepted %s', (bytes, accepted) => {
       const properties = eventOfBytes(bytes, unit);
-      const call = () => serializeEvent('id', 'x', TIME, properties, {}, page);
+      const call = () => serialize('id', 'x', TIME, properties, {}, page);
       if (accepted) expect(bytesOf(call())).toBe(bytes);
       else expect(call).toThrow(RangeError);
     });
@@ -162,21 +166,21 @@ describe('serializeEvent: MAX_EVENT_BYTES', () => {
   it('counts bytes, not characters: 15,400 emoji (30,800 UTF-16 units, 61,600 bytes) are refused', () => {
     const text = '😀'.repeat(15_400);
     expect(text.length).toBeLessThan(MAX_EVENT_BYTES);
-    expect(() => serializeEvent('id', 'x', TIME, { text }, {}, page)).toThrow(RangeError);
+    expect(() => serialize('id', 'x', TIME, { text }, {}, page)).toThrow(RangeError);
   });
 
   it('counts bytes, not characters: 20,500 CJK characters (61,500 bytes) are refused', () => {
-    expect(() => serializeEvent('id', 'x', TIME, { text: '漢'.repeat(20_500) }, {}, page)).toThrow(RangeError);
+    expect(() => serialize('id', 'x', TIME, { text: '漢'.repeat(20_500) }, {}, page)).toThrow(RangeError);
   });
 
   it('a long ASCII event under the limit passes (3 × its length is over, its bytes are not)', () => {
     const text = 'a'.repeat(40_000);
-    expect(bytesOf(serializeEvent('id', 'x', TIME, { text }, {}, page))).toBeGreaterThan(40_000);
+    expect(bytesOf(serialize('id', 'x', TIME, { text }, {}, page))).toBeGreaterThan(40_000);
   });
 
   it('the size counts the per-event context and options too', () => {
     const half = 'a'.repeat(MAX_EVENT_BYTES / 2);
-    expect(() => serializeEvent('id', 'x', TIME, { half }, { context: { half } }, page)).toThrow(RangeError);
-    expect(() => serializeEvent('id', 'x', TIME, { half }, { options: { half } }, page)).toThrow(RangeError);
+    expect(() => serialize('id', 'x', TIME, { half }, { context: { half } }, page)).toThrow(RangeError);
+    expect(() => serialize('id', 'x', TIME, { half }, { options: { half } }, page)).toThrow(RangeError);
   });
 });

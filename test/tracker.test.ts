@@ -546,7 +546,7 @@ describe('the payload', () => {
       type: 'view',
       time: { create: new Date(T0 + 1234).toISOString() },
       properties: { sku: 42 },
-      options: {},
+      options: { context: 'WEB' }, // ContactHub's context of use, WEB unless said otherwise
       context: {
         page: {
           url: 'http://localhost:3000/products/42?color=red#reviews',
@@ -558,7 +558,7 @@ describe('the payload', () => {
       },
     });
     expect(late.time.create).toBe(new Date(T0 - 60_000).toISOString());
-    expect(late.options).toEqual({ tag: 'x' });
+    expect(late.options).toEqual({ tag: 'x', context: 'WEB' });
     expect(late.context).toMatchObject({ campaign: 'spring', page: { path: '/products/42' } });
     expect(cart.context.page).toMatchObject({ url: 'http://localhost:3000/cart', path: '/cart', hash: '' });
   });
