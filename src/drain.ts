@@ -22,8 +22,8 @@ export interface Delivery {
   _timeout: number;
   /** The payload around events, from the first one's record and the count of events lost. */
   _envelope(first: QueuedEvent, dropped: number): Envelope;
-  /** Reads the body of a 2xx answer (the profile id, the answer's parts for onResponse). */
-  _answered(body: string | undefined): void;
+  /** Reads the body of a 2xx answer to the events of `first`'s envelope (the profile id, onResponse). */
+  _answered(body: string | undefined, first: QueuedEvent): void;
   _warn(message: string): void;
   /** When the failing collector may be tried again (ms since the epoch). */
   _retryAt: number;
@@ -93,7 +93,7 @@ export async function drain(delivery: Delivery, large: boolean): Promise<boolean
     if (split && sent.length > 1) continue;
     if (ok) {
       delivery._attempt = 0;
-      delivery._answered(answer._body);
+      delivery._answered(answer._body, sent[0]);
     } else {
       // Refused for good (401 unknown source, 403, 404...): retrying forever would not mend it.
       delivery._warn(`${failure(answer)}: ${sent.length} events dropped`);

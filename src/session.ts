@@ -98,7 +98,7 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
       safely(() => localStorage.setItem(customerKey, JSON.stringify(customer)));
     },
     _forget() {
-      setCookie('', 0);
+      setCookie('', -1);
       safely(() => localStorage.removeItem(name));
       safely(() => localStorage.removeItem(customerKey));
       session._id = '';

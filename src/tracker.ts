@@ -333,11 +333,14 @@ export function createTracker<Events extends EventMap = EventMap>(initOptions?: 
     };
   }
 
-  /** A 2xx answer's body: the profile id it gives, if it is one (anything else is ignored, never kept), and onResponse. */
-  function answered(body: string | undefined) {
+  /**
+   * A 2xx answer's body: the profile id it gives, if it is one (anything else is ignored, never kept) and the
+   * answer is to this visitor's session (not one before a reset), and onResponse.
+   */
+  function answered(body: string | undefined, first: QueuedEvent) {
     const answer = safely(() => JSON.parse(body!));
     const id = answer && answer.profile && answer.profile.id;
-    if (session && isProfileId(id)) session._setProfile(id);
+    if (session && first.session == session._id && isProfileId(id)) session._setProfile(id);
     if (answer && config!.onResponse) safely(() => config!.onResponse!(answer));
   }
 

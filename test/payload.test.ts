@@ -1,7 +1,8 @@
 // @vitest-environment node
 // nextBatch: which queued events share a payload, and the payload's exact bytes.
 import { describe, expect, it, vi } from 'vitest';
-import { nextBatch, utf8Bytes, type Envelope, type QueuedEvent } from '../src/payload';
+import { nextBatch, utf8Bytes, type Envelope } from '../src/payload';
+import type { QueuedEvent } from '../src/record';
 
 const encoder = new TextEncoder();
 const bytesOf = (text: string) => encoder.encode(text).length;

@@ -1,178 +1,15 @@
 // @vitest-environment happy-dom
-// createTracker end to end in happy-dom: a stubbed collector (fetch), sendBeacon, onLine and page
-// lifecycle events, a fresh fake IndexedDB per test, and fake setTimeout/Date only (NOTES.md: faking
-// everything makes IndexedDB hang; fake-indexeddb runs on the real setImmediate).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { IDBFactory } from 'fake-indexeddb';
-import { createStore, get, promisifyRequest, set } from 'idb-keyval';
-import { createTracker, forgetTrackers, type Tracker, type TrackerOptions } from '../src/tracker';
-import type { QueuedEvent } from '../src/record';
+// createTracker end to end in happy-dom (the harness: test/support/page.ts): batching, payloads, answers,
+// retries, offline, page hide, refusals, bounds, locks.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createStore, set } from 'idb-keyval';
+import { createTracker } from '../src/tracker';
+import type { TrackerOptions } from '../src/options';
 import { MAX_EVENT_BYTES } from '../src/event';
-
-const COLLECTOR = 'https://collector.test';
-const T0 = Date.UTC(2024, 2, 10, 9, 30, 0, 0);
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const QUOTA = 65_536;
-
-interface WireEvent {
-  id: string;
-  type: string;
-  time: { create: string };
-  properties: Record<string, unknown>;
-  options: Record<string, unknown>;
-  context: Record<string, unknown> & { page: Record<string, unknown> };
-}
-interface Payload {
-  source: { id: string };
-  session: { id: string };
-  profile?: { id: string };
-  context: Record<string, any>;
-  properties: Record<string, unknown>;
-  options: Record<string, unknown>;
-  events: WireEvent[];
-}
-interface Request {
-  url: string;
-  body: Payload;
-  bytes: number;
-  init: RequestInit;
-  /** Fake time at which it was sent. */
-  at: number;
-}
-
-let requests: Request[];
-let beacons: { url: string; blob: Blob }[];
-/** How the stubbed collector answers a request. */
-let answer: (request: Request) => Response | Promise<Response>;
-let online: boolean;
-let beaconAccepts: (blob: Blob) => boolean;
-let fetchStub: ReturnType<typeof vi.fn>;
-let sendBeacon: ReturnType<typeof vi.fn>;
-
-/** A Tracardi collector's answer to a stored payload. */
-const tracardi = (profile = 'p1') =>
-  new Response(JSON.stringify({ profile: { id: profile } }), { status: 200, headers: { 'content-type': 'application/json' } });
-const status = (code: number, headers: Record<string, string> = {}) =>
-  new Response(code < 300 ? 'null' : JSON.stringify({ detail: 'error' }), { status: code, headers });
-
-// The lifecycle listeners each tracker adds to window, removed after each test: trackers of earlier
-// tests must not answer this test's `online` and `visibilitychange` events.
-const realAddEventListener = globalThis.addEventListener;
-const realRemoveEventListener = globalThis.removeEventListener;
-const listeners: [string, EventListenerOrEventListenerObject, unknown][] = [];
-
-const redefined: [object, string, PropertyDescriptor | undefined][] = [];
-function redefine(target: object, key: string, descriptor: PropertyDescriptor) {
-  redefined.push([target, key, Object.getOwnPropertyDescriptor(target, key)]);
-  Object.defineProperty(target, key, { configurable: true, ...descriptor });
-}
-
-beforeEach(() => {
-  forgetTrackers(); // each test is a new page
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });
-  vi.stubGlobal('indexedDB', new IDBFactory());
-  requests = [];
-  beacons = [];
-  online = true;
-  answer = () => tracardi();
-  beaconAccepts = () => true;
-  fetchStub = vi.fn(async (url: string, init: RequestInit) => {
-    const blob = init.body as Blob;
-    const request = { url, body: JSON.parse(await blob.text()), bytes: blob.size, init, at: Date.now() };
-    requests.push(request);
-    return answer(request);
-  });
-  vi.stubGlobal('fetch', fetchStub);
-  sendBeacon = vi.fn((url: string, blob: Blob) => {
-    const accepted = beaconAccepts(blob);
-    if (accepted) beacons.push({ url, blob });
-    return accepted;
-  });
-  redefine(navigator, 'sendBeacon', { value: sendBeacon });
-  redefine(navigator, 'onLine', { get: () => online });
-  vi.stubGlobal('addEventListener', (type: string, listener: EventListenerOrEventListenerObject, options?: unknown) => {
-    listeners.push([type, listener, options]);
-    realAddEventListener(type, listener, options as AddEventListenerOptions);
-  });
-  localStorage.clear();
-  for (const cookie of document.cookie.split('; ')) {
-    const name = cookie.split('=')[0];
-    if (name) document.cookie = `${name}=; max-age=-1; path=/`;
-  }
-  history.replaceState({}, '', '/');
-  document.title = 'Home';
-});
-
-afterEach(() => {
-  for (const [type, listener, options] of listeners.splice(0)) realRemoveEventListener(type, listener, options as EventListenerOptions);
-  for (const [target, key, before] of redefined.splice(0).reverse()) {
-    if (before) Object.defineProperty(target, key, before);
-    else delete (target as Record<string, unknown>)[key];
-  }
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
-
-/** Real macrotasks (IndexedDB work), without moving the fake clock. */
-async function idle(hops = 100) {
-  for (let i = 0; i < hops; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-/**
- * Moves the fake clock on a second at a time, with the IndexedDB work due at each step done (on real
- * macrotasks): a single jump would be a page suspended in the middle of its drain.
- */
-async function pass(ms: number) {
-  for (let step = 0; step < ms; step += 1000) {
-    await vi.advanceTimersByTimeAsync(Math.min(1000, ms - step));
-    await idle();
-  }
-}
-/** Waits, in real macrotasks and without moving the fake clock, until `condition` holds. */
-async function until(condition: () => boolean, what = 'the condition') {
-  for (let i = 0; i < 2000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A tracker whose init() drain (of what earlier pages left) is done. */
-async function start(options: Partial<TrackerOptions> = {}): Promise<Tracker> {
-  const tracker = createTracker({ url: COLLECTOR, source: 'web', ...options } as TrackerOptions);
-  await tracker.flush();
-  return tracker;
-}
-
-/** A tracker whose collector has answered (a warm-up event, delivered and forgotten): its health is known. */
-async function startAnswered(options: Partial<TrackerOptions> = {}): Promise<Tracker> {
-  const tracker = await start(options);
-  tracker.track('warm-up');
-  await tracker.flush();
-  expect(requests).toHaveLength(1);
-  requests.length = 0;
-  fetchStub.mockClear();
-  return tracker;
-}
-
-/** The default tracker's queue in IndexedDB (docs/storage.md), read as another tab would: its events and its loss count. */
-async function queued(): Promise<{ events: QueuedEvent[]; dropped: number }> {
-  const store = createStore('beacon-tracker', 'queue');
-  const events = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound(['bt', ''], ['bt', []]))));
-  return { events, dropped: (await get(['bt'], store))?.dropped ?? 0 };
-}
-const queuedIds = async () => (await queued()).events.map((record) => record.id);
-/** The drain lease where there are no Web Locks: when it runs out, 0 once given back. */
-const lease = async () => (await get(['bt'], createStore('beacon-tracker', 'queue')))?.lease;
-
-const eventIds = (request: Request | Payload) => ('body' in request ? request.body : request).events.map((event) => event.id);
-const allSent = () => requests.flatMap(eventIds);
-const payloadOf = async (blob: Blob): Promise<Payload> => JSON.parse(await blob.text());
-
-function hide() {
-  redefine(document, 'visibilityState', { get: () => 'hidden' });
-  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-}
+import {
+  allSent, beacons, COLLECTOR, eventIds, hide, idle, lease, net, pass, payloadOf, QUOTA, queued, queuedIds, redefine,
+  requests, start, startAnswered, status, T0, tracardi, until, UUID_V4,
+} from './support/page';
 
 describe('init()', () => {
   it.each<[string, unknown]>([
@@ -262,13 +99,13 @@ describe('init()', () => {
   });
 
   it('sends what an earlier page left in the queue', async () => {
-    online = false;
+    net.online = false;
     const earlier = await start();
     const id = earlier.track('view');
     await earlier.flush();
     expect(await queuedIds()).toEqual([id]);
     expect(requests).toHaveLength(0);
-    online = true; // the next page load, online
+    net.online = true; // the next page load, online
     await start();
     expect(allSent()).toEqual([id]);
     expect(await queuedIds()).toEqual([]);
@@ -336,12 +173,12 @@ describe('track(): the hot path', () => {
     const setItem = vi.spyOn(localStorage, 'setItem');
     const getItem = vi.spyOn(localStorage, 'getItem');
     const cookie = vi.spyOn(document, 'cookie', 'set');
-    fetchStub.mockClear();
+    net.fetchStub.mockClear();
     for (let i = 0; i < 5; i++) tracker.track('click', { i });
     await idle(200);
     expect(transaction).not.toHaveBeenCalled();
-    expect(fetchStub).not.toHaveBeenCalled();
-    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(net.fetchStub).not.toHaveBeenCalled();
+    expect(net.sendBeacon).not.toHaveBeenCalled();
     expect(setItem).not.toHaveBeenCalled();
     expect(getItem).not.toHaveBeenCalled();
     expect(cookie).not.toHaveBeenCalled();
@@ -398,7 +235,7 @@ describe('when events leave', () => {
 
   it('flush() resolves only after the request was answered, and the queue is empty then', async () => {
     let respond!: () => void;
-    answer = () => new Promise<Response>((resolve) => (respond = () => resolve(tracardi())));
+    net.answer = () => new Promise<Response>((resolve) => (respond = () => resolve(tracardi())));
     const tracker = await start();
     tracker.track('a');
     let resolved = false;
@@ -488,7 +325,7 @@ describe('the payload', () => {
 
   it('events tracked before the first answer go with the profile it gave', async () => {
     let respond!: () => void;
-    answer = () => (requests.length == 1 ? new Promise<Response>((resolve) => (respond = () => resolve(tracardi('p9')))) : tracardi('p9'));
+    net.answer = () => (requests.length == 1 ? new Promise<Response>((resolve) => (respond = () => resolve(tracardi('p9')))) : tracardi('p9'));
     const tracker = await start();
     tracker.track('a');
     const flushed = tracker.flush();
@@ -503,7 +340,7 @@ describe('the payload', () => {
 
   it('an answer without a profile (null, other JSON, not JSON) keeps the known one', async () => {
     const answers = [tracardi('p1'), status(200), new Response('{"ok":true}'), new Response('not json')];
-    answer = () => answers.shift() || tracardi('p1');
+    net.answer = () => answers.shift() || tracardi('p1');
     const tracker = await start();
     for (let i = 0; i < 4; i++) {
       tracker.track('e');
@@ -580,7 +417,7 @@ describe('the payload', () => {
 
 describe('collector answers', () => {
   it.each([400, 413, 422])('%i for a batch with one bad event: the others are delivered, the bad one dropped and reported', async (code) => {
-    answer = (request) => (request.body.events.some((e) => e.properties.bad) ? status(code) : tracardi());
+    net.answer = (request) => (request.body.events.some((e) => e.properties.bad) ? status(code) : tracardi());
     const tracker = await start();
     const [a, b, bad, d] = [tracker.track('a'), tracker.track('b'), tracker.track('x', { bad: true }), tracker.track('d')];
     await tracker.flush();
@@ -602,7 +439,7 @@ describe('collector answers', () => {
   });
 
   it('226 (stored with errors) counts as delivered', async () => {
-    answer = () => status(226);
+    net.answer = () => status(226);
     const tracker = await start();
     tracker.track('a');
     await tracker.flush();
@@ -625,7 +462,7 @@ describe('collector answers', () => {
       ['a network error', () => Promise.reject(new TypeError('Failed to fetch'))],
     ])('%s is retried after a backoff: no request before the delay, one after', async (_name, failure) => {
       const answers = [failure, failure, () => tracardi()];
-      answer = () => answers.shift()!();
+      net.answer = () => answers.shift()!();
       const tracker = await start();
       const id = tracker.track('a');
       await tracker.flush();
@@ -644,14 +481,14 @@ describe('collector answers', () => {
       await until(() => requests.length == 3, 'the second retry');
       expect(requests[2].at - requests[1].at).toBe(1500);
       expect(requests.map(eventIds)).toEqual([[id], [id], [id]]);
-      await until(() => !fetchStub.mock.results.some((r) => r.type == 'incomplete'));
+      await until(() => !net.fetchStub.mock.results.some((r) => r.type == 'incomplete'));
       await idle();
       expect(await queued()).toEqual({ events: [], dropped: 0 });
     });
 
     it('Retry-After is honoured when longer than the backoff', async () => {
       const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
-      answer = () => answers.shift()!;
+      net.answer = () => answers.shift()!;
       const tracker = await start();
       tracker.track('a');
       await tracker.flush();
@@ -665,7 +502,7 @@ describe('collector answers', () => {
 
     it('flush() during the backoff does not send before the delay', async () => {
       const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
-      answer = () => answers.shift()!;
+      net.answer = () => answers.shift()!;
       const tracker = await start();
       tracker.track('a');
       await tracker.flush();
@@ -681,7 +518,7 @@ describe('collector answers', () => {
 
     it("events wait in the queue while the collector fails, and the 'online' event retries at once", async () => {
       const answers = [status(503, { 'Retry-After': '600' }), tracardi()];
-      answer = () => answers.shift()!;
+      net.answer = () => answers.shift()!;
       const tracker = await start();
       const id = tracker.track('a');
       await tracker.flush();
@@ -694,7 +531,7 @@ describe('collector answers', () => {
 
   it.each([401, 403, 404])('%i drops the batch, counts it, and does not retry', async (code) => {
     const answers = [status(code)];
-    answer = () => answers.shift() || tracardi();
+    net.answer = () => answers.shift() || tracardi();
     const tracker = await start();
     tracker.track('a');
     tracker.track('b');
@@ -717,32 +554,32 @@ describe('collector answers', () => {
 
 describe('offline', () => {
   it("sends nothing while navigator.onLine is false, and delivers after the 'online' event", async () => {
-    online = false;
+    net.online = false;
     const tracker = await start();
     const ids = [tracker.track('a'), tracker.track('b')];
     await tracker.flush();
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     await idle();
-    expect(fetchStub).not.toHaveBeenCalled();
+    expect(net.fetchStub).not.toHaveBeenCalled();
     expect(await queuedIds()).toEqual(ids);
-    online = true;
+    net.online = true;
     window.dispatchEvent(new Event('online'));
     await until(() => requests.length == 1, 'the request after online');
     expect(eventIds(requests[0])).toEqual(ids);
-    await until(() => fetchStub.mock.results.every((r) => r.type != 'incomplete'));
+    await until(() => net.fetchStub.mock.results.every((r) => r.type != 'incomplete'));
     await idle();
     expect(await queuedIds()).toEqual([]);
   });
 
   it('a hidden page sends no beacon while offline: the events stay queued for the network to come back', async () => {
-    online = false;
+    net.online = false;
     const tracker = await start({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
     hide();
-    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(net.sendBeacon).not.toHaveBeenCalled();
     await idle();
-    expect(fetchStub).not.toHaveBeenCalled();
-    online = true;
+    expect(net.fetchStub).not.toHaveBeenCalled();
+    net.online = true;
     window.dispatchEvent(new Event('online'));
     await until(() => requests.length == 1, 'the request after online');
     expect(allSent()).toEqual(ids);
@@ -752,11 +589,11 @@ describe('offline', () => {
 // What a hidden page does not beacon is kept (IndexedDB, or whatever the queue uses for a closing page):
 // these tests check it by delivery, through the same tracker or the next page's, not by storage layout.
 describe('page hidden', () => {
-  it('pending events go by sendBeacon, as application/json Blobs, and nothing is left queued', async () => {
+  it('pending events go by net.sendBeacon, as application/json Blobs, and nothing is left queued', async () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b'), tracker.track('c')];
     hide();
-    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    expect(net.sendBeacon).toHaveBeenCalledTimes(1);
     const [{ url, blob }] = beacons;
     expect(url).toBe(`${COLLECTOR}/track`);
     expect(blob).toBeInstanceOf(Blob);
@@ -769,7 +606,7 @@ describe('page hidden', () => {
     expect(payload.options).toEqual({});
     expect(payload.context.browser.local.browser.userAgent).toBe(navigator.userAgent);
     await idle();
-    expect(fetchStub).not.toHaveBeenCalled();
+    expect(net.fetchStub).not.toHaveBeenCalled();
     // Nothing left for the timer, a flush, or the next page.
     await vi.advanceTimersByTimeAsync(60_000);
     await tracker.flush();
@@ -808,7 +645,7 @@ describe('page hidden', () => {
     const tracker = await start({ flushInterval: 60_000 });
     tracker.track('a');
     document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(net.sendBeacon).not.toHaveBeenCalled();
   });
 
   it('pagehide beacons the pending events too, and only once with visibilitychange', async () => {
@@ -816,7 +653,7 @@ describe('page hidden', () => {
     const id = tracker.track('a');
     hide();
     window.dispatchEvent(new Event('pagehide'));
-    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    expect(net.sendBeacon).toHaveBeenCalledTimes(1);
     expect(eventIds(await payloadOf(beacons[0].blob))).toEqual([id]);
   });
 
@@ -834,7 +671,7 @@ describe('page hidden', () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
     window.dispatchEvent(new Event('pagehide'));
-    expect(sendBeacon).not.toHaveBeenCalled(); // Firefox drops a beacon sent from here
+    expect(net.sendBeacon).not.toHaveBeenCalled(); // Firefox drops a beacon sent from here
     const keys = () => Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
     expect(keys()).toHaveLength(1);
     hide();
@@ -859,14 +696,14 @@ describe('page hidden', () => {
 
   it('a kept copy beaconed while the collector is failing stays kept: the next page delivers it', async () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
-    answer = () => status(503);
+    net.answer = () => status(503);
     tracker.track('x');
     await tracker.flush(); // the collector fails: health false, the event stays queued
     const ids = [tracker.track('a'), tracker.track('b')];
     window.dispatchEvent(new Event('pagehide'));
     hide();
-    expect(sendBeacon).not.toHaveBeenCalled();
-    answer = () => tracardi();
+    expect(net.sendBeacon).not.toHaveBeenCalled();
+    net.answer = () => tracardi();
     await pass(120_000);
     await start();
     for (const id of ids) expect(allSent().filter((sent) => sent == id)).toHaveLength(1); // not beaconed, delivered once
@@ -876,7 +713,7 @@ describe('page hidden', () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
     window.dispatchEvent(new Event('pagehide'));
-    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(net.sendBeacon).not.toHaveBeenCalled();
     await start();
     expect(allSent()).toEqual(ids);
   });
@@ -901,7 +738,7 @@ describe('page hidden', () => {
     const beaconed = (await Promise.all(beacons.map((b) => payloadOf(b.blob)))).flatMap(eventIds);
     expect(beaconed.length).toBeGreaterThan(0);
     expect(beaconed.length).toBeLessThan(ids.length);
-    expect(fetchStub).not.toHaveBeenCalled(); // nothing over the quota as keepalive either
+    expect(net.fetchStub).not.toHaveBeenCalled(); // nothing over the quota as keepalive either
     await start(); // the next page
     expect([...beaconed, ...allSent()]).toEqual(ids);
   });
@@ -926,15 +763,15 @@ describe('page hidden', () => {
   });
 
   it('sendBeacon returning false leaves the events queued, and they are delivered later', async () => {
-    beaconAccepts = () => false;
-    answer = () => Promise.reject(new TypeError('keepalive over the quota')); // no other way out now
+    net.beaconAccepts = () => false;
+    net.answer = () => Promise.reject(new TypeError('keepalive over the quota')); // no other way out now
     const tracker = await start({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
     hide();
-    expect(sendBeacon).toHaveBeenCalledTimes(1);
-    await until(() => fetchStub.mock.results.every((r) => r.type != 'incomplete'));
+    expect(net.sendBeacon).toHaveBeenCalledTimes(1);
+    await until(() => net.fetchStub.mock.results.every((r) => r.type != 'incomplete'));
     await idle();
-    answer = () => tracardi();
+    net.answer = () => tracardi();
     const delivered = requests.length;
     await start(); // the next page
     expect(requests.slice(delivered).flatMap(eventIds)).toEqual(ids);
@@ -942,30 +779,30 @@ describe('page hidden', () => {
 
   it('sends no beacon while the collector is failing: everything stays queued', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
-    answer = () => status(503);
+    net.answer = () => status(503);
     const tracker = await start({ flushInterval: 60_000 });
     const first = tracker.track('a');
     await tracker.flush();
     const second = tracker.track('b');
     hide();
-    expect(sendBeacon).not.toHaveBeenCalled();
-    answer = () => tracardi();
+    expect(net.sendBeacon).not.toHaveBeenCalled();
+    net.answer = () => tracardi();
     await vi.advanceTimersByTimeAsync(750);
     await until(() => requests.length == 2, 'the retry');
-    await until(() => fetchStub.mock.results.every((r) => r.type != 'incomplete'));
+    await until(() => net.fetchStub.mock.results.every((r) => r.type != 'incomplete'));
     await tracker.flush();
     expect(requests.slice(1).flatMap(eventIds)).toEqual([first, second]);
   });
 
   it('sends no beacon after a refusal for good (401): the events stay queued, not lost uncounted', async () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
-    answer = () => status(401);
+    net.answer = () => status(401);
     tracker.track('a');
     await tracker.flush(); // refused for good: dropped and counted
     const id = tracker.track('b');
     hide();
-    expect(sendBeacon).not.toHaveBeenCalled(); // a beacon would lose it uncounted
-    answer = () => tracardi();
+    expect(net.sendBeacon).not.toHaveBeenCalled(); // a beacon would lose it uncounted
+    net.answer = () => tracardi();
     await start(); // the next page: the collector takes events again
     expect(allSent()).toContain(id);
   });
@@ -1022,13 +859,13 @@ describe('refused events', () => {
 
 describe('queue bound', () => {
   it('past maxQueueEvents the oldest go, and the loss is reported', async () => {
-    online = false;
+    net.online = false;
     const tracker = await start({ maxQueueEvents: 3 });
     const ids = Array.from({ length: 5 }, (_, i) => tracker.track('e', { i }));
     await tracker.flush();
     expect(await queued()).toEqual({ events: expect.any(Array), dropped: 2 });
     expect(await queuedIds()).toEqual(ids.slice(2));
-    online = true;
+    net.online = true;
     window.dispatchEvent(new Event('online'));
     await until(() => requests.length == 1);
     expect(eventIds(requests[0])).toEqual(ids.slice(2));
@@ -1075,7 +912,7 @@ describe('navigator.locks', () => {
     expect(navigator.locks ?? undefined).toBeUndefined();
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
-    answer = async () => (await slow, tracardi());
+    net.answer = async () => (await slow, tracardi());
     const [tab1, tab2] = [await start(), await start()];
     const ids = [tab1.track('a'), tab1.track('b')];
     const first = tab1.flush(); // its request hangs on the slow collector, with the lease held
@@ -1148,7 +985,7 @@ describe('what must never block delivery', () => {
   it("a Retry-After past setTimeout's range does not wake the drain every millisecond", async () => {
     const request = vi.fn((_name: string, task: () => Promise<void>) => task());
     redefine(navigator, 'locks', { value: { request } });
-    answer = () => status(503, { 'Retry-After': '2592000' }); // 30 days, valid delay-seconds
+    net.answer = () => status(503, { 'Retry-After': '2592000' }); // 30 days, valid delay-seconds
     const tracker = await start();
     tracker.track('a');
     await tracker.flush();
