@@ -18,7 +18,7 @@ import { createSession, readCustomer, type Session } from './session.js';
 /** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
 export type EventMap = Record<string, object | undefined>;
 
-export interface Tracker<Events extends EventMap = EventMap> {
+export interface Tracker<Events extends object = EventMap> {
   /** Configures the tracker; throws on a missing or malformed option (see README). */
   init(options: TrackerOptions): void;
   /** Records one event and returns its id at once, or '' when the event was not taken (see README). */
@@ -60,7 +60,7 @@ const kebab = (name: string) =>
     .replace(/[\s_]+/g, '-')
     .toLowerCase();
 
-export function createTracker<Events extends EventMap = EventMap>(initOptions?: TrackerOptions): Tracker<Events> {
+export function createTracker<Events extends object = EventMap>(initOptions?: TrackerOptions): Tracker<Events> {
   let config: Config | undefined;
   let consent: Consent;
   /** Only while the visitor's consent allows storing. */

@@ -1,7 +1,7 @@
 // An app's use of the installed package: compiled by ../check.mjs under each moduleResolution, with
 // skipLibCheck true and false. Every expected-error directive must meet an error: types that silently
 // became `any` (a declaration file that did not resolve) leave them unused, and that fails the check.
-import { createTracker, tracker, type EventOptions, type Tracker, type TrackerOptions } from 'beacon-tracker';
+import { CONTEXTS, createTracker, MODES, tracker, type ContextOfUse, type EventOptions, type Tracker, type TrackerOptions, type WireEvent } from 'beacon-tracker';
 
 const options: TrackerOptions = { url: 'https://collector.example.com', source: 'web' };
 tracker.init(options);
@@ -35,4 +35,53 @@ const session: string | undefined = tracker.sessionId;
 tracker.sessionId = 'mine';
 
 const partner: Tracker = createTracker({ url: 'https://partner.example.com', source: 'shop', name: 'partner' });
-export { id, time, flushed, session, partner };
+
+// The seeds' model: contexts and modes as constants and types; identify, publish, collect, consent, reset.
+const mobile: ContextOfUse = CONTEXTS[2];
+tracker.track('purchase', order, { context: mobile, mode: MODES[0], contextInfo: { store: 'Milano' } });
+tracker.track('purchase', order, { context: 'ECOMMERCE', mode: 'PASSIVE', immediate: true });
+// @ts-expect-error an unknown context of use
+tracker.track('purchase', order, { context: 'WEBSITE' });
+// @ts-expect-error an unknown mode
+tracker.track('purchase', order, { mode: 'active' });
+tracker.identify('c-42', { plan: 'pro' });
+tracker.identify({ externalId: 'crm-9' });
+// @ts-expect-error a customer is an id or { id, externalId }
+tracker.identify(42);
+tracker.publish('Created', 'MyEntity', { id: 1 });
+const collected: Promise<void> = tracker.collect('coupon-received', { voucher: 'V-1' });
+tracker.consent(false);
+tracker.reset();
+createTracker({
+  ...options,
+  name: 'model',
+  defaultContext: 'MOBILE',
+  schemas: { serviceSubscribed: ['subscriberId', 'serviceId'] },
+  profileLess: true,
+  requireConsent: true,
+  honorPrivacySignals: true,
+  pageViews: true,
+  onResponse: (answer) => void answer.profile,
+  beforeSend: (event: WireEvent) => (event.type == 'secret' ? null : event),
+});
+// @ts-expect-error the default context is one of the nine
+createTracker({ ...options, defaultContext: 'web' });
+
+// An app's event map, declared once: track() then knows each type and its properties.
+interface ShopEvents {
+  purchase: Order;
+  'page-view': undefined;
+  search: { query: string };
+}
+const shop = createTracker<ShopEvents>({ ...options, name: 'shop' });
+shop.track('purchase', order);
+shop.track('page-view');
+shop.track('search', { query: 'shoes' });
+// @ts-expect-error an event type the map does not declare
+shop.track('purchse', order);
+// @ts-expect-error the properties of another type
+shop.track('search', order);
+// @ts-expect-error a property the type does not have
+shop.track('search', { query: 'shoes', page: 2 });
+
+export { id, time, flushed, session, partner, collected };
