@@ -46,6 +46,11 @@ export interface TrackerOptions {
   honorPrivacySignals?: boolean;
   /** Tracks a `page-view` on load and on each navigation of a single-page app. Default false. */
   pageViews?: boolean;
+  /**
+   * When events stay queued that this page could not deliver, asks the site's service worker (which loads
+   * dist/sw.js) to deliver them with Background Sync, even if the visitor never comes back. Default false.
+   */
+  backgroundSync?: boolean;
 }
 
 /** The options as the tracker uses them: checked, with their defaults. */
@@ -55,7 +60,7 @@ export type Config = Required<Omit<TrackerOptions, 'cookieDomain' | 'context' | 
 /** The numeric options and their defaults. */
 const NUMBERS = { batchSize: 10, flushInterval: 1000, timeout: 10_000, sessionTimeout: 30, maxQueueEvents: 10_000, maxQueueBytes: 5_000_000 };
 /** The options that are on or off (off by default): a data attribute gives 'true'. */
-const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews'] as const;
+const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews', 'backgroundSync'] as const;
 
 /**
  * Checks init()'s options and fills in the defaults. Data attributes give strings: numbers are converted

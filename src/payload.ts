@@ -1,3 +1,4 @@
+import { timeContext } from './context.js';
 import type { QueuedEvent } from './record.js';
 
 /** Everything in a tracker payload but its events. */
@@ -8,6 +9,23 @@ export interface Envelope {
   context: Record<string, unknown>;
   properties: Record<string, unknown>;
   options: Record<string, unknown>;
+}
+
+/**
+ * The payload around events, from the first one's record: its source, session and profile (or `profile`, the
+ * one the collector gave since), the tracker's `context` and `options`, the browser's clock, and the count of
+ * events lost, when some were: loss is reported, never silent.
+ */
+export function envelopeOf(first: QueuedEvent, dropped: number, context: Record<string, unknown>, options: Record<string, unknown>, profile?: string | false): Envelope {
+  profile = first.profile || profile;
+  return {
+    source: { id: first.source },
+    session: { id: first.session },
+    ...(profile && { profile: { id: profile } }),
+    context: { ...context, time: timeContext(), ...(dropped && { tracker: { dropped } }) },
+    properties: {},
+    options, // never null: a Tracardi server answers 500
+  };
 }
 
 export interface Batch {

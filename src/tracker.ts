@@ -1,5 +1,5 @@
 import { createConsent, type Consent } from './consent.js';
-import { deviceContext, pageContext, timeContext } from './context.js';
+import { deviceContext, pageContext } from './context.js';
 import { createDelivery, drain, type Delivery } from './drain.js';
 import { buildEvent, checkEvent, serializeEvent, type Customer, type EventOptions, type WireEvent } from './event.js';
 import { handOverOnHide } from './handover.js';
@@ -9,11 +9,12 @@ import { exclusively } from './lock.js';
 import { fail, show } from './misuse.js';
 import { readOptions, type Config, type TrackerOptions } from './options.js';
 import { onPageView } from './page-views.js';
-import type { Envelope } from './payload.js';
+import { envelopeOf, type Envelope } from './payload.js';
 import { createQueue, type Meta, type Queue } from './queue.js';
 import { isProfileId, type QueuedEvent } from './record.js';
 import { safely } from './safely.js';
 import { createSession, readCustomer, type Session } from './session.js';
+import { describeTracker, SYNC_TAG } from './worker.js';
 
 /** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
 export type EventMap = Record<string, object | undefined>;
@@ -125,7 +126,32 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     // Events tracked while consent was awaited get their session now.
     for (const record of pending) record.session = session._touch(record.at);
     if (pending.length) schedule(0);
+    describe();
     startDrain(); // what earlier pages left behind
+  }
+
+  /** The context of every payload of this page: the device's, and init's. */
+  const payloadContext = () => ({ ...(device ||= deviceContext()), ...config!.context });
+
+  /** With backgroundSync, tells the site's service worker what it needs to send this tracker's events. */
+  function describe() {
+    const { backgroundSync, name, url, options, timeout } = config!;
+    if (backgroundSync) describeTracker({ name, url, context: payloadContext(), options, timeout, profile: session!._profile }).catch(warn);
+  }
+
+  /**
+   * With backgroundSync, asks the site's service worker to deliver what this page could not, with Background
+   * Sync: where there is no worker, or no Background Sync (Firefox, Safari, http), the next page does.
+   */
+  function requestSync() {
+    if (config!.backgroundSync) {
+      safely(() =>
+        navigator.serviceWorker
+          .getRegistration()
+          .then((registration) => (registration as unknown as { sync: { register(tag: string): Promise<void> } }).sync.register(SYNC_TAG))
+          .catch(() => {}),
+      );
+    }
   }
 
   function track(type: string, properties?: object, eventOptions: EventOptions = {}): string {
@@ -262,7 +288,13 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       // finishes it. Should the write land all the same, they are sent twice, never lost.
       records = inWriting().concat(records);
       writing = [];
-      return handOverOnHide(delivery, records, lost, healthy(), written);
+      const kept = handOverOnHide(delivery, records, lost, healthy(), written);
+      // The service worker cannot read localStorage: what is kept also goes to IndexedDB, as far as that gets.
+      if (kept.length && config!.backgroundSync) {
+        queue._add(kept, 0);
+        requestSync();
+      }
+      return;
     }
     if (written) safely(() => localStorage.removeItem(written)); // restored from the back/forward cache
     if (records.length || lost) return write(records, lost);
@@ -311,26 +343,16 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     clearTimeout(drainTimer);
     // Another tab holds the lease: it may finish before this tab's events were queued, or close.
     if (emptied === undefined) drainTimer = setTimeout(startDrain, 1000);
-    else if (!emptied && navigator.onLine) drainTimer = setTimeout(startDrain, delivery._retryAt - Date.now());
+    else if (!emptied) {
+      requestSync();
+      if (navigator.onLine) drainTimer = setTimeout(startDrain, delivery._retryAt - Date.now());
+    }
   }
 
   function envelope(first: QueuedEvent, dropped: number): Envelope {
     // Events tracked before the collector first answered go with the profile id it gave since, in their session.
-    const profile = first.profile || (session && first.session == session._id && session._profile);
-    return {
-      source: { id: first.source },
-      session: { id: first.session },
-      ...(profile && { profile: { id: profile } }),
-      context: {
-        ...(device ||= deviceContext()),
-        ...config!.context,
-        time: timeContext(),
-        // Events dropped past the queue bound or refused: loss is reported, never silent.
-        ...(dropped && { tracker: { dropped } }),
-      },
-      properties: {},
-      options: config!.options, // never null: a Tracardi server answers 500
-    };
+    const profile = session && first.session == session._id && session._profile;
+    return envelopeOf(first, dropped, payloadContext(), config!.options, profile);
   }
 
   /**
@@ -340,7 +362,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   function answered(body: string | undefined, first: QueuedEvent) {
     const answer = safely(() => JSON.parse(body!));
     const id = answer && answer.profile && answer.profile.id;
-    if (session && first.session == session._id && isProfileId(id)) session._setProfile(id);
+    if (session && first.session == session._id && isProfileId(id) && id != session._profile) {
+      session._setProfile(id);
+      describe();
+    }
     if (answer && config!.onResponse) safely(() => config!.onResponse!(answer));
   }
 
