@@ -34,9 +34,9 @@ let referer: PageContext['referer'] | undefined;
 let lastPage: PageContext | undefined;
 
 /**
- * The page an event is tracked on, read when track() is called (an SPA may navigate right after).
- * track() runs on every click: `location`'s getters cost about half a microsecond each in Chromium,
- * `document.URL` a fraction of that, so the page is rebuilt only when its URL or title changed.
+ * The page an event is tracked on, read when track() is called (an SPA may navigate right after). track()
+ * runs on every click, and `location`'s getters are slow (docs/performance.md): the page is rebuilt only
+ * when its URL or title changed.
  */
 export function pageContext(): PageContext {
   const url = document.URL;

@@ -9,10 +9,10 @@ import { beacon, post } from './transport.js';
  * lost). While the browser is online and the collector is not known to fail, it beacons them, in payloads
  * that together fit in the quota left. What the beacons may not carry is kept in localStorage for a later
  * page, and so is everything when nobody knows whether the collector takes events: a browser says nothing
- * of a beacon's fate. `healthy` is that knowledge: true, false, or undefined. `copy` is the key of the copy
- * a pagehide of a visible page wrote, rewritten or withdrawn here. Returns the events kept.
+ * of a beacon's fate. `healthy` is that knowledge: true, false, or undefined. `pagehideSpill` is the key of
+ * the spill a pagehide of a visible page wrote, rewritten or withdrawn here. Returns the events kept.
  */
-export function handOverOnHide(delivery: Delivery, records: QueuedEvent[], lost: number, healthy: boolean | undefined, copy?: string): QueuedEvent[] {
+export function handOverOnHide(delivery: Delivery, records: QueuedEvent[], lost: number, healthy: boolean | undefined, pagehideSpill?: string): QueuedEvent[] {
   if (navigator.onLine && healthy != false) {
     let budget = BEACON_QUOTA - delivery._inflight;
     let rest = records;
@@ -29,7 +29,7 @@ export function handOverOnHide(delivery: Delivery, records: QueuedEvent[], lost:
     }
     if (healthy) records = rest;
   }
-  if (records.length || lost) delivery._queue._spill(records, lost, copy);
-  else if (copy) safely(() => localStorage.removeItem(copy));
+  if (records.length || lost) delivery._queue._spill(records, lost, pagehideSpill);
+  else if (pagehideSpill) safely(() => localStorage.removeItem(pagehideSpill));
   return records;
 }

@@ -7,21 +7,22 @@ let pool: Uint8Array;
 let offset = POOL_SIZE;
 
 /**
- * crypto.getRandomValues costs about 4 µs a call in Chromium, whatever the size, and track() runs on
- * every click: the bytes come from a pool refilled 2 KB at a time (as nanoid does in Node), 0.4 µs an id.
+ * A call of crypto.getRandomValues costs as much as a whole id (docs/performance.md), and track() runs on
+ * every click: the bytes come from a pool refilled 2 KB at a time, as nanoid does in Node.
  */
 function pooledRandom(bytes: number): Uint8Array {
   if (offset + bytes > POOL_SIZE) {
     pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
     offset = 0;
   }
-  return pool.subarray(offset, (offset += bytes));
+  const drawn = pool.subarray(offset, offset + bytes);
+  offset += bytes;
+  return drawn;
 }
 
 /**
  * A new event id: a nanoid, 21 characters of nanoid's URL-safe alphabet (126 random bits), made as
- * nanoid() makes them but from the pool. (nanoid's customRandom takes a pool too, with 48 gzipped bytes more of
- * code for alphabets this one is not.) A reduce, not a loop: 8 gzipped bytes fewer, about 0.2 µs more an id (V8).
+ * nanoid() makes them but from the pool.
  */
 export const eventId = (): string => pooledRandom(21).reduce((id, byte) => id + urlAlphabet[byte & 63], '');
 

@@ -77,12 +77,12 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Drains again when the collector may be tried again, or another tab's lease may be over. */
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Events refused by track(), counted until the next write to the queue carries the count. */
-  let refused = 0;
+  /** Events this page dropped (refused by track(), collect() or beforeSend), until a write to the queue carries the count. */
+  let dropped = 0;
   /** The `at` of the last event tracked: each event's is later, so that the queue keeps their order. */
   let lastAt = 0;
-  /** The localStorage key of the copy a pagehide of a still visible page wrote (see onPageLifecycle). */
-  let copy: string | undefined;
+  /** The localStorage key of the spill a pagehide of a still visible page wrote (see onPageLifecycle). */
+  let pagehideSpill: string | undefined;
   /** Drains run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -104,14 +104,14 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
       // A pagehide of a still visible page (Firefox closing the tab in front) may be cut off at any
-      // statement, and its beacons are dropped: it only writes a copy of what this page holds. The
-      // visibilitychange that follows rewrites or withdraws it; where none follows, the next page sends it.
+      // statement, and its beacons are dropped: it only spills what this page holds. The visibilitychange
+      // that follows rewrites or withdraws the spill; where none follows, the next page sends it.
       () => {
-        if (session) copy = queue._spill(inWriting().concat(pending), refused, copy);
+        if (session) pagehideSpill = queue._spill(inWriting().concat(pending), dropped, pagehideSpill);
       },
       () => {
         delivery._retryAt = 0; // the network came back: retry now
-        startDrain();
+        requestDrain();
       },
     );
     if (consent._given()) start();
@@ -127,7 +127,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     for (const record of pending) record.session = session._touch(record.at);
     if (pending.length) schedule(0);
     describe();
-    startDrain(); // what earlier pages left behind
+    requestDrain(); // what earlier pages left behind
   }
 
   /** The context of every payload of this page: the device's, and init's. */
@@ -184,7 +184,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       }
       json = serializeEvent(event);
     } catch (error) {
-      refused++;
+      dropped++;
       warn(`event refused: ${error}`);
       if (/^beacon-tracker/.test((error as Error).message)) throw error; // the event breaks a rule: the app is told
       return '';
@@ -234,7 +234,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
         lastAt = Math.max(Date.now(), lastAt + 0.001);
         const path = `/collect/${encodeURIComponent(type)}/${encodeURIComponent(config!.source)}`;
         pending.push({ id: eventId(), url: config!.url, source: config!.source, session: session ? session._id : '', event: json, at: lastAt, path });
-      } else refused++; // circular, a BigInt, or over 60 KiB: counted as track() counts it
+      } else dropped++; // circular, a BigInt, or over 60 KiB: counted as track() counts it
     }
     return flush().catch(warn);
   }
@@ -252,10 +252,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     flushTimer = undefined;
     pending = [];
     writing = [];
-    refused = 0;
+    dropped = 0;
     if (session) session._forget();
     session = undefined;
-    if (copy) safely(() => localStorage.removeItem(copy!));
+    if (pagehideSpill) safely(() => localStorage.removeItem(pagehideSpill!));
     queue._clear();
   }
 
@@ -269,26 +269,26 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   const inWriting = () => writing.flat();
 
   /**
-   * Takes this page's events, with the count of refused events. While the page is visible, it writes them
+   * Takes this page's events, with the count of events it dropped. While the page is visible, it writes them
    * to the queue; hidden, it hands them over as handOverOnHide says.
    */
   function handOver(hiding?: boolean) {
     if (!session) return;
     let records = pending;
-    const lost = refused;
+    const lost = dropped;
     clearTimeout(flushTimer);
     flushTimer = undefined;
     pending = [];
-    refused = 0;
+    dropped = 0;
     session._save(hiding);
-    const written = copy;
-    copy = undefined;
+    const spilled = pagehideSpill;
+    pagehideSpill = undefined;
     if (hiding) {
       // The events whose write to IndexedDB is under way go too: a page torn down after pagehide never
       // finishes it. Should the write land all the same, they are sent twice, never lost.
       records = inWriting().concat(records);
       writing = [];
-      const kept = handOverOnHide(delivery, records, lost, healthy(), written);
+      const kept = handOverOnHide(delivery, records, lost, healthy(), spilled);
       // The service worker cannot read localStorage: what is kept also goes to IndexedDB, as far as that gets.
       if (kept.length && config!.backgroundSync) {
         queue._add(kept, 0);
@@ -296,7 +296,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       }
       return;
     }
-    if (written) safely(() => localStorage.removeItem(written)); // restored from the back/forward cache
+    if (spilled) safely(() => localStorage.removeItem(spilled)); // restored from the back/forward cache
     if (records.length || lost) return write(records, lost);
   }
 
@@ -327,25 +327,25 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   async function flush() {
     if (session) {
       await handOver();
-      await startDrain();
+      await requestDrain();
     }
   }
 
-  function startDrain(): Promise<void> {
-    draining = draining.then(drainQueue).catch(warn);
+  function requestDrain(): Promise<void> {
+    draining = draining.then(drainOnce).catch(warn);
     return draining;
   }
 
-  async function drainQueue() {
+  async function drainOnce() {
     if (!session) return;
     await queue._takeOver();
     const emptied = await exclusively(config!.name, queue, () => drain(delivery, document.visibilityState == 'visible'));
     clearTimeout(drainTimer);
     // Another tab holds the lease: it may finish before this tab's events were queued, or close.
-    if (emptied === undefined) drainTimer = setTimeout(startDrain, 1000);
+    if (emptied === undefined) drainTimer = setTimeout(requestDrain, 1000);
     else if (!emptied) {
       requestSync();
-      if (navigator.onLine) drainTimer = setTimeout(startDrain, delivery._retryAt - Date.now());
+      if (navigator.onLine) drainTimer = setTimeout(requestDrain, delivery._retryAt - Date.now());
     }
   }
 

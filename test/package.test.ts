@@ -1,7 +1,7 @@
 // @vitest-environment node
 // The package as an app and a server see it: what `npm run build` wrote (npm test builds first).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
 const read = (file: string) => {
@@ -30,18 +30,21 @@ it('the ESM build imports and runs in Node (server-side rendering): every call d
   expect(createTracker({ url: 'https://collector.test', source: 'web' }).track('view')).toBe('');
 });
 
-it('the ESM build leaves idb-keyval and nanoid to the app bundler; the script build bundles everything', () => {
-  const esm = read('dist/index.js');
+/** The script builds (page and service worker), and the ESM build's files (its entries and their shared chunk). */
+const SCRIPTS = ['dist/tracker.min.js', 'dist/sw.js'];
+const esmFiles = () => readdirSync('dist').filter((file) => file.endsWith('.js') && !SCRIPTS.includes(`dist/${file}`)).map((file) => `dist/${file}`);
+
+it('the ESM build leaves idb-keyval and nanoid to the app bundler; the script builds bundle everything', () => {
+  const esm = esmFiles().map(read).join('\n');
   expect(esm).toMatch(/from 'idb-keyval'/);
   expect(esm).toMatch(/from 'nanoid'/);
-  const script = read('dist/tracker.min.js');
-  expect(script).not.toMatch(/\bimport\b|\brequire\(|node:crypto/);
-  expect(script).toContain('getRandomValues'); // nanoid's browser build
+  for (const file of SCRIPTS) expect(read(file)).not.toMatch(/\bimport\b|\brequire\(|node:crypto/);
+  expect(read('dist/tracker.min.js')).toContain('getRandomValues'); // nanoid's browser build
   expect(Object.keys(pkg.dependencies).sort()).toEqual(['idb-keyval', 'nanoid']);
 });
 
-it('needs no eval or inline code (a strict CSP), and names no host of its own', () => {
-  const script = read('dist/tracker.min.js');
+it.each(SCRIPTS)('%s needs no eval or inline code (a strict CSP), and names no host of its own', (file) => {
+  const script = read(file);
   expect(script).not.toMatch(/\beval\(|new Function|setTimeout\("|innerHTML/);
   expect(script).not.toMatch(/https?:\/\/[a-z]/i); // the only collector is the configured one
 });
@@ -56,6 +59,8 @@ it('package.json: exports with types first, module and types, CDNs on the script
   expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'default']);
   expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
   expect(pkg.exports['./tracker.min.js']).toBe('./dist/tracker.min.js');
+  expect(pkg.exports['./sw']).toEqual({ types: './dist/worker.d.ts', default: './dist/worker.js' });
+  expect(pkg.exports['./sw.js']).toBe('./dist/sw.js');
   expect(pkg.unpkg).toBe('./dist/tracker.min.js');
   expect(pkg.jsdelivr).toBe('./dist/tracker.min.js');
   expect(pkg.module).toBe('./dist/index.js');
