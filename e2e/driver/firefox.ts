@@ -1,7 +1,7 @@
 /** Firefox through puppeteer-core over WebDriver BiDi: Debian's firefox-esr here, any Firefox by FIREFOX_PATH. */
 import puppeteer, { type BrowserContext, type Page as PuppeteerPage } from 'puppeteer-core';
 import { findFirefox } from './find-browsers.mjs';
-import { supportsOf } from './supports';
+import { supportsOf, Unsupported } from './supports';
 import { killGroup } from './kill-group';
 import type { Browser, Context, Page, ProfileBrowser } from './types';
 
@@ -76,6 +76,9 @@ function wrapContext(context: BrowserContext): Context {
     async setOffline(value) {
       offline = value;
       await Promise.all([...pages].filter((page) => !page.isClosed()).map((page) => page.setOfflineMode(value)));
+    },
+    async dispatchSync() {
+      throw new Unsupported('firefox', 'backgroundSync');
     },
     close: () => context.close(),
   };

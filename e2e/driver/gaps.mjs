@@ -5,7 +5,7 @@
 // or a test skipped by other means and not listed in TEST_SKIPS, fails the run.
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
-/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash'} Capability */
+/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash' | 'backgroundSync'} Capability */
 
 /** @type {Record<Capability, string>} */
 export const CAPABILITIES = {
@@ -13,13 +13,17 @@ export const CAPABILITIES = {
   bfcache: 'restore a page from the back/forward cache on back()',
   beforeUnload: 'run beforeunload on page.close({ runBeforeUnload: true })',
   crash: 'kill a browser process with SIGKILL and launch it again on the same profile (Browser.onProfile)',
+  backgroundSync: "fire a Background Sync event at a site's service worker with no page of the site open (Context.dispatchSync)",
 };
 
 /** @type {Record<Engine, Partial<Record<Capability, string>>>} */
 export const GAPS = {
   chromium: {},
-  firefox: {},
+  firefox: {
+    backgroundSync: 'Firefox has no Background Sync (no SyncManager): the next page drains, as without the option.',
+  },
   webkit: {
+    backgroundSync: 'WebKit has no Background Sync (no SyncManager): the next page drains, as without the option.',
     offline:
       'WebKitWebDriver (WebKitGTK 2.50) has no network emulation (no setNetworkConditions, no BiDi): the collector-down scenarios (POST /admin/down, suite.collectorDown()) cover the network failure in WebKit.',
     beforeUnload: 'WebDriver "Close Window" never runs beforeunload handlers.',

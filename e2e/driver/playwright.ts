@@ -30,6 +30,25 @@ function wrapContext(context: BrowserContext): Context {
       return page;
     },
     setOffline: (offline) => context.setOffline(offline),
+    async dispatchSync(origin, tag, lastChance = false) {
+      // Through CDP, from a blank tab: the site's own pages may all be closed. Chromium retries a failed sync
+      // only after minutes by itself; ServiceWorker.enable reports the registrations at once.
+      const tab = await context.newPage();
+      try {
+        const cdp = await context.newCDPSession(tab);
+        const registered = new Promise<string>((resolve) =>
+          cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+            const registration = registrations.find((candidate) => candidate.scopeURL.startsWith(origin) && !candidate.isDeleted);
+            if (registration) resolve(registration.registrationId);
+          }),
+        );
+        await cdp.send('ServiceWorker.enable');
+        const registrationId = await registered;
+        await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId, tag, lastChance });
+      } finally {
+        await tab.close();
+      }
+    },
     close: () => context.close(),
   };
 }

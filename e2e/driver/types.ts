@@ -44,6 +44,12 @@ export interface Context {
    * Only where `supports.offline`; the engine-independent network failure is the collector going down.
    */
   setOffline(offline: boolean): Promise<void>;
+  /**
+   * Fires a Background Sync event with `tag` at the service worker registered for `origin`, as the browser
+   * does when it tries a sync again, whether or not a page of the site is open. Resolves once it is
+   * dispatched, not handled. Only where `supports.backgroundSync`.
+   */
+  dispatchSync(origin: string, tag: string, lastChance?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

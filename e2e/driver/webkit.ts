@@ -14,7 +14,7 @@ import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { Builder, By, type WebDriver } from 'selenium-webdriver';
 import { findWebKit } from './find-browsers.mjs';
-import { supportsOf } from './supports';
+import { supportsOf, Unsupported } from './supports';
 import type { Browser, Context, Page } from './types';
 
 /** Session creation hangs without a display (and sometimes with one): never wait longer than this. */
@@ -170,6 +170,9 @@ function wrapContext(session: Session): Context {
     },
     async setOffline() {
       throw new Error(`WebKit cannot go offline (see e2e/driver/gaps.mjs): the scenario should call requires(suite, 'offline')`);
+    },
+    async dispatchSync() {
+      throw new Unsupported('webkit', 'backgroundSync');
     },
     close: () => session.close(),
   };

@@ -109,6 +109,10 @@ export function useSuite(): Suite {
           requires(suite, 'offline');
           await context.setOffline(offline);
         },
+        async dispatchSync(origin, tag, lastChance) {
+          requires(suite, 'backgroundSync');
+          await context.dispatchSync(origin, tag, lastChance);
+        },
       };
     },
     async onProfile(dir) {
