@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the SPA demo (demo/spa/main.js) into demo/public/build/spa.js, resolving 'beacon-tracker' to
+// Bundles the SPA demo (demo/site/spa/main.js) into demo/site/public/build/spa.js, resolving 'beacon-tracker' to
 // the npm build (dist/index.js) as a bundler would resolve the installed package. Run `npm run build` first.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const distEntry = path.join(repoRoot, 'dist/index.js');
-const output = path.join(repoRoot, 'demo/public/build/spa.js');
+const output = path.join(repoRoot, 'demo/site/public/build/spa.js');
 
 if (!fs.existsSync(distEntry)) {
   console.error('dist/index.js is missing: run `npm run build` first.');
@@ -23,7 +23,7 @@ const self = {
 };
 
 const bundle = await rollup({
-  input: path.join(repoRoot, 'demo/spa/main.js'),
+  input: path.join(repoRoot, 'demo/site/spa/main.js'),
   plugins: [self, nodeResolve({ browser: true })],
 });
 try {

@@ -2,7 +2,7 @@
 // the way FastAPI reports it (422 `{detail: [{loc, msg, type}]}`), so a tracker tested against this
 // collector fails here where it would fail against a real Tracardi.
 // One deliberate difference: `null` for options/properties/context/time is a 422 here, where a real
-// Tracardi answers 500 (see /work/shared/NOTES.md); the tracker must not send it either way.
+// Tracardi answers 500; the tracker must not send it either way.
 
 /** @typedef {{ loc: (string|number)[], msg: string, type: string }} FieldError */
 

@@ -4,10 +4,10 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCollector } from './collector.mjs';
-import { readBody, sendJson, parseJson } from './http.mjs';
+import { createCollector } from '../collector/collector.mjs';
+import { readBody, sendJson, parseJson } from '../collector/http.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -74,7 +74,7 @@ function staticFile(pathname, roots) {
  * @param {boolean} [options.memory]        keep events in memory only
  * @param {string} [options.dataDir]        'demo/data', relative to the repo
  * @param {{ public?: string, dist?: string, e2e?: string }} [options.staticRoots]  directories served
- *   by the site; the repo's demo/public, dist and e2e/pages by default (tests point them elsewhere)
+ *   by the site; the repo's demo/site/public, dist and e2e/pages by default (tests point them elsewhere)
  * @returns {Promise<{ collectorUrl: string, siteUrl: string, collector: ReturnType<typeof createCollector>,
  *   down: () => Promise<void>, up: () => Promise<void>, close: () => Promise<void> }>}
  *   A listen error carries `listener` ('collector' or 'site') and `port`.
@@ -89,7 +89,7 @@ export async function startDemoServer({
   ...collectorOptions
 } = {}) {
   const roots = {
-    public: path.resolve(repoRoot, staticRoots.public ?? 'demo/public'),
+    public: path.resolve(repoRoot, staticRoots.public ?? 'demo/site/public'),
     dist: path.resolve(repoRoot, staticRoots.dist ?? 'dist'),
     e2e: path.resolve(repoRoot, staticRoots.e2e ?? 'e2e/pages'),
   };

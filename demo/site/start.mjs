@@ -3,10 +3,10 @@
 import { parseArgs } from 'node:util';
 import { startDemoServer } from './server.mjs';
 
-// The demo pages in demo/public that a person opens first.
+// The demo pages in demo/site/public that a person opens first.
 const PAGES = { 'QA page': '/', 'SPA page': '/spa.html' };
 const PORT_FLAGS = { collector: ['--collector-port', 'COLLECTOR_PORT'], site: ['--site-port', 'SITE_PORT'] };
-const USAGE = `Usage: node demo/start.mjs [--collector-port N] [--site-port N] [--memory] [--sources a,b] [--origins o1,o2] [--trusted-proxies ip1,ip2]
+const USAGE = `Usage: node demo/site/start.mjs [--collector-port N] [--site-port N] [--memory] [--sources a,b] [--origins o1,o2] [--trusted-proxies ip1,ip2]
   --collector-port  collector port (env COLLECTOR_PORT), default 8787; 0 = any free port
   --site-port       demo site port (env SITE_PORT), default 8080; 0 = any free port
   --memory          keep events in memory only (default: demo/data/events.jsonl)

@@ -2,8 +2,8 @@
 // session reconciliation), records every request as it arrived, and can be told to fail on purpose.
 import { randomUUID } from 'node:crypto';
 import { readBody, sendJson, parseJson } from './http.mjs';
-import { isObject, validateTrackerPayload, validateCollectBody, jsonDecodeError, eventIdsIn, nestsTooDeep, tooDeepError } from './payload.mjs';
-import { createEventStore } from './store.mjs';
+import { isObject, validateTrackerPayload, validateCollectBody, jsonDecodeError, eventIdsIn, nestsTooDeep, tooDeepError } from './validate.mjs';
+import { createEventStore } from './event-store.mjs';
 import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
 
 /**
