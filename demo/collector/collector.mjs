@@ -1,7 +1,7 @@
 // A collector that speaks Tracardi's /track protocol (plus /collect, an event query and ContactHub-style
 // session reconciliation), records every request as it arrived, and can be told to fail on purpose.
 import { randomUUID } from 'node:crypto';
-import { readBody, sendJson, parseJson } from './http.mjs';
+import { createHttpServer, listen, parseJson, readBody, sendJson, shut, timedOut, urlHost } from './http.mjs';
 import { isObject, validateTrackerPayload, validateCollectBody, jsonDecodeError, eventIdsIn, nestsTooDeep, tooDeepError } from './validate.mjs';
 import { createEventStore } from './event-store.mjs';
 import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
@@ -18,6 +18,7 @@ import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
 /** @typedef {{ status: number, body: unknown, headers?: Record<string, string> }} Reply */
 
 const MiB = 1024 * 1024;
+const SECOND = 1000;
 const OK = Object.freeze({ mode: 'ok' });
 
 /** @param {Fault} fault @returns {Fault} */
@@ -75,8 +76,10 @@ function parseEventQuery(params) {
 /**
  * @param {object} [options]
  * @param {string[] | null} [options.sources]        accepted source ids; null accepts any
- * @param {string[] | null} [options.allowedOrigins] CORS origins; null echoes any origin (demo default)
+ * @param {string[] | null} [options.allowedOrigins] origins allowed to call it at all (any other Origin
+ *                                                   gets 403); null echoes any origin (demo default)
  * @param {number} [options.bodyLimit]               bytes, default 1 MiB
+ * @param {number} [options.requestTimeout]          ms for a request's headers and body to arrive, 5,000
  * @param {string[]} [options.trustedProxies]        socket addresses whose X-Forwarded-For is believed
  * @param {string | null} [options.dataDir]          null keeps everything in memory
  * @param {number} [options.rawLimit]                raw records kept in memory (oldest go first), 10,000
@@ -85,16 +88,19 @@ export function createCollector({
   sources = null,
   allowedOrigins = null,
   bodyLimit = MiB,
+  requestTimeout = 5 * SECOND,
   trustedProxies = [],
   dataDir = null,
   rawLimit = 10_000,
 } = {}) {
+  if (!(Number.isInteger(requestTimeout) && requestTimeout > 0)) throw new TypeError(`requestTimeout must be a whole number of ms from 1, got ${requestTimeout}`);
   const store = createEventStore({ dataDir });
   const rawLog = createRawLog({ dataDir, limit: rawLimit });
   /** @type {Fault} */
   let fault = OK;
   /** Responses held open (hang) or delayed (slow): each entry lets go of one. */
   const held = new Set();
+  const server = createHttpServer((req, res) => handle(req, res), { requestTimeout });
 
   const originAllowed = (origin) => allowedOrigins === null || allowedOrigins.includes(origin);
 
@@ -134,7 +140,6 @@ export function createCollector({
 
   function preflight(req, res) {
     const origin = req.headers.origin;
-    if (origin && !originAllowed(origin)) return sendJson(res, 403, { detail: `Origin ${origin} is not allowed` });
     if (!origin) return res.writeHead(204).end();
     res.writeHead(204, {
       'Access-Control-Allow-Origin': origin,
@@ -217,25 +222,12 @@ export function createCollector({
    * @param {(parsed: any) => Reply} accept  checks and stores a parsed body
    */
   async function ingest(req, res, url, accept) {
-    const record = {
-      at: new Date().toISOString(),
-      method: req.method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      contentType: req.headers['content-type'] ?? null,
-      contentLength: 0,
-      origin: req.headers.origin ?? null,
-      userAgent: req.headers['user-agent'] ?? null,
-      ip: clientIp(req),
-      eventIds: [],
-      body: '',
-      bodyTruncated: false,
-    };
+    const record = arrival(req, url);
     let body;
     try {
       body = await readBody(req, bodyLimit);
     } catch {
-      return rawLog.add(record, 'aborted');
+      return rawLog.add(record, timedOut(req) ? 'timeout' : 'aborted');
     }
     record.contentLength = body.bytes;
     record.body = body.buffer.subarray(0, RAW_BODY_LIMIT).toString('utf8');
@@ -265,6 +257,24 @@ export function createCollector({
     const timer = setTimeout(answerNow, current.delayMs);
     hold(res, answerNow);
     res.on('close', () => clearTimeout(timer));
+  }
+
+  /** A raw log record of a request to /track or /collect, before its body is read. */
+  function arrival(req, url) {
+    return {
+      at: new Date().toISOString(),
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'] ?? null,
+      contentLength: 0,
+      origin: req.headers.origin ?? null,
+      userAgent: req.headers['user-agent'] ?? null,
+      ip: clientIp(req),
+      eventIds: [],
+      body: '',
+      bodyTruncated: false,
+    };
   }
 
   // Connection: close, so Node stops the upload instead of reading the rest of an oversize body.
@@ -324,24 +334,36 @@ export function createCollector({
     return { events: store.size, requests, duplicates: store.duplicates, byStatus };
   }
 
+  /** GET /events with these parameters. @param {URLSearchParams} params @returns {Reply} */
+  function queryEvents(params) {
+    const { query, error } = parseEventQuery(params);
+    return error ? { status: 400, body: { detail: error } } : { status: 200, body: store.query(query) };
+  }
+
   async function route(req, res) {
     const cors = corsFor(req);
     const url = URL.canParse(req.url ?? '', 'http://collector') ? new URL(req.url ?? '', 'http://collector') : null;
     const segments = url && pathSegments(url.pathname);
     if (!url || !segments) return sendJson(res, 400, { detail: 'Malformed path' }, cors);
     const { method } = req;
+    const isTrack = method === 'POST' && url.pathname === '/track';
+    const isCollect = method === 'POST' && segments[0] === 'collect' && segments.length === 3 && segments[1] && segments[2];
 
-    if (method === 'OPTIONS') return preflight(req, res);
-    if (method === 'POST' && url.pathname === '/track') return ingest(req, res, url, (payload) => track(payload, req, url));
-    if (method === 'POST' && segments[0] === 'collect' && segments.length === 3 && segments[1] && segments[2]) {
-      return ingest(req, res, url, (body) => collect(body, req, segments[1], segments[2]));
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin)) {
+      // Refused before the body is read; Connection: close, so Node does not read it either.
+      if (isTrack || isCollect) rawLog.add(arrival(req, url), 403);
+      return sendJson(res, 403, { detail: `Origin ${origin} is not allowed` }, { Vary: 'Origin', Connection: 'close' });
     }
+    if (method === 'OPTIONS') return preflight(req, res);
+    if (isTrack) return ingest(req, res, url, (payload) => track(payload, req, url));
+    if (isCollect) return ingest(req, res, url, (body) => collect(body, req, segments[1], segments[2]));
     if (method === 'POST' && segments[0] === 'profiles' && segments[2] === 'sessions' && segments.length === 3 && segments[1]) {
       return linkSession(req, res, segments[1]);
     }
     if (method === 'GET' && url.pathname === '/events') {
-      const { query, error } = parseEventQuery(url.searchParams);
-      return error ? sendJson(res, 400, { detail: error }, cors) : sendJson(res, 200, store.query(query), cors);
+      const reply = queryEvents(url.searchParams);
+      return sendJson(res, reply.status, reply.body, cors);
     }
     if (method === 'GET' && segments[0] === 'events' && segments.length === 2) {
       const event = store.get(segments[1]);
@@ -367,7 +389,18 @@ export function createCollector({
 
   return {
     handle,
+    /**
+     * Listens on `port` (0 picks a free one), again after close() too.
+     * @returns {Promise<string>} the collector's URL
+     */
+    async listen(port = 0, host = '127.0.0.1') {
+      const bound = await listen(server, port, host);
+      return `http://${urlHost(host)}:${bound}`;
+    },
+    /** ms a request may take to arrive; the demo site uses the same */
+    requestTimeout,
     store,
+    queryEvents,
     /** @type {import('./raw-log.mjs').RawRecord[]} every request to /track and /collect, oldest first */
     rawLog: rawLog.records,
     stats,
@@ -383,9 +416,13 @@ export function createCollector({
       rawLog.clear();
       fault = OK;
     },
-    /** Lets go of held responses (hang destroys the socket, slow answers now), so a server can close. */
-    close() {
+    /**
+     * Lets go of held responses (hang destroys the socket, slow answers now), stops listening and cuts
+     * open connections; the store and the raw log stay.
+     */
+    async close() {
       for (const release of [...held]) release();
+      await shut(server);
     },
   };
 }

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { JSON_TYPE, ORIGIN, json, payload, rawGet, serve, tempDir, track, until } from './test-helpers';
+// @ts-ignore: plain ESM with JSDoc, no declaration file
+import { createCollector } from './collector.mjs';
+import { JSON_TYPE, ORIGIN, json, payload, rawGet, request, serve, stall, tempDir, track, until } from './test-helpers';
 
 
 describe('body size and sources', () => {
@@ -54,7 +56,7 @@ describe('body size and sources', () => {
   });
 });
 
-describe('CORS', () => {
+describe('origins and CORS', () => {
   it('answers a preflight by echoing the origin with credentials and the requested headers', async () => {
     const { url } = await serve();
     const res = await fetch(`${url}/track`, {
@@ -99,6 +101,70 @@ describe('CORS', () => {
     }
     const other = await track(url, payload([{ type: 'a' }]), { origin: 'http://evil.test' });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses every request whose Origin is not listed with 403 on every endpoint, without reading the body', async () => {
+    const { url, collector } = await serve({ allowedOrigins: [ORIGIN] });
+    const body = JSON.stringify(payload([{ id: 'e1', type: 'a' }]));
+    const requests: Array<[string, string, string?]> = [
+      ['POST', '/track', body],
+      ['POST', '/collect/coupon/web', '{}'],
+      ['POST', '/profiles/p/sessions', '{"sessionId":"session-1"}'],
+      ['GET', '/events'],
+      ['GET', '/events/e1'],
+      ['GET', '/stats'],
+      ['OPTIONS', '/track'],
+      ['GET', '/nowhere'],
+    ];
+    for (const origin of ['http://evil.test', 'null', `${ORIGIN}/`, 'http://localhost:5174']) {
+      for (const [method, path, text] of requests) {
+        const res = await request(`${url}${path}`, { method, headers: { ...JSON_TYPE, origin }, body: text });
+        expect(res.status, `${origin} ${method} ${path}`).toBe(403);
+        expect(res.headers['access-control-allow-origin'], `${origin} ${method} ${path}`).toBeUndefined();
+      }
+    }
+    expect(collector.store.size).toBe(0);
+    expect(collector.rawLog.map((record: any) => [record.path, record.status, record.contentLength])).toEqual(
+      Array(4).fill([['/track', 403, 0], ['/collect/coupon/web', 403, 0]]).flat(),
+    );
+    // A listed origin, and a request without an Origin (a server, a webhook), are answered.
+    expect((await track(url, body, { origin: ORIGIN })).status).toBe(200);
+    expect((await track(url, payload([{ id: 'e2', type: 'a' }]))).status).toBe(200);
+    expect((await fetch(`${url}/events`)).status).toBe(200);
+  });
+});
+
+describe('request timeout', () => {
+  it('cuts a request whose headers stall, with 408, after the timeout', async () => {
+    const { url } = await serve({ requestTimeout: 200 });
+    const { answer, ms } = await stall(url, 'POST /track HTTP/1.1\r\nHost: collector\r\nContent-Type: app');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeGreaterThanOrEqual(190);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('cuts a request whose body stalls, logs it as timeout, stores nothing, and keeps answering others', async () => {
+    const { url, collector } = await serve({ requestTimeout: 200 });
+    const head = `POST /track HTTP/1.1\r\nHost: collector\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`;
+    const stalled = stall(url, `${head}{"source":{"id":"web"},`);
+    expect((await track(url, payload([{ id: 'e1', type: 'a' }]))).status).toBe(200);
+    const { answer, ms } = await stalled;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeLessThan(1000);
+    await until(() => collector.rawLog.length === 2);
+    expect(collector.rawLog.map((record: any) => record.status).sort()).toEqual([200, 'timeout']);
+    expect(collector.store.all().map((event: any) => event.id)).toEqual(['e1']);
+  });
+
+  it('leaves an answer the collector holds back alone: the slow fault outlasts the timeout', async () => {
+    const { url, collector } = await serve({ requestTimeout: 200 });
+    collector.setFault({ mode: 'slow', delayMs: 500 });
+    expect((await track(url, payload([{ type: 'a' }]))).status).toBe(200);
+  });
+
+  it('is 5 s by default, and must be a whole number of ms', () => {
+    expect(createCollector().requestTimeout).toBe(5000);
+    for (const bad of [0, -1, 1.5, '5000', Infinity]) expect(() => createCollector({ requestTimeout: bad }), String(bad)).toThrow(TypeError);
   });
 });
 

@@ -15,7 +15,7 @@ import path from 'node:path';
  * @property {string | null} origin
  * @property {string | null} userAgent
  * @property {string} ip
- * @property {number | 'hang' | 'drop' | 'aborted'} status  what was answered, or why nothing was
+ * @property {number | 'hang' | 'drop' | 'aborted' | 'timeout'} status  what was answered, or why nothing was
  * @property {string[]} eventIds      ids found in the body, if it parsed
  * @property {string} body            the raw text, cut at {@link RAW_BODY_LIMIT} bytes
  * @property {boolean} bodyTruncated

@@ -22,19 +22,13 @@ afterEach(async () => {
 /** Runs `close` after the test, even when it fails. */
 export const cleanup = (close: () => unknown) => void cleanups.push(close);
 
-/** A collector on its own http server, on a free port. */
+/** A collector listening on a free port. */
 export async function serve(options: Record<string, unknown> = {}) {
   const collector = createCollector(options);
-  const server = http.createServer(collector.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  const close = () => new Promise<void>((resolve) => {
-    collector.close();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  const url: string = await collector.listen(0);
+  const close = (): Promise<void> => collector.close();
   cleanups.push(close);
-  return { collector, server, url, close };
+  return { collector, url, close };
 }
 
 export function tempDir() {
@@ -84,4 +78,35 @@ export async function until(condition: () => boolean, timeoutMs = 2000) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Writes `text` on a raw connection and sends nothing more: resolves when the server closes it, with
+ * what it answered and after how long.
+ */
+export function stall(url: string, text: string): Promise<{ answer: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ answer, ms: Date.now() - started }));
+    socket.write(text);
+  });
+}
+
+/** A request with any headers, Host included (fetch sets Host itself). */
+export function request(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

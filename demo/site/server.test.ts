@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 // @ts-ignore: plain ESM with JSDoc, no declaration file
 import { startDemoServer } from './server.mjs';
-import { JSON_TYPE, cleanup, json, payload, rawGet, tempDir, track, until } from '../collector/test-helpers';
+import { JSON_TYPE, cleanup, json, payload, rawGet, request, tempDir, track, until } from '../collector/test-helpers';
 
 
 describe('demo server', () => {
@@ -124,7 +124,7 @@ describe('demo server', () => {
     await track(collectorUrl, payload([{ id: 'e1', type: 'a' }]));
 
     const raw = await admin('/raw');
-    expect(raw.headers.get('access-control-allow-origin')).toBe('*');
+    expect(raw.headers.get('access-control-allow-origin')).toBeNull(); // no CORS: same-origin pages only
     expect(raw.body.map((record: any) => record.status)).toEqual([503, 200, 200]);
     expect((await admin('/raw?since=2')).body.map((record: any) => record.seq)).toEqual([3]);
     expect((await admin('/events')).body.map((event: any) => event.id)).toEqual(['e1']);
@@ -132,6 +132,41 @@ describe('demo server', () => {
     await admin('/reset', {});
     expect((await admin('/stats')).body).toEqual({ events: 0, requests: 0, duplicates: 0, byStatus: {} });
     expect((await admin('/nope')).status).toBe(404);
+  });
+
+  it("answers the admin API only to the site's own pages: another Origin, a cross-site fetch or another Host gets 403", async () => {
+    const { siteUrl, collector } = await demo();
+    const port = new URL(siteUrl).port;
+    const fault = JSON.stringify({ mode: 'status', status: 503 });
+    const attempts: Array<[string, Record<string, string>]> = [
+      ['another origin', { origin: 'http://evil.test' }],
+      ['another port of localhost', { origin: `http://localhost:${Number(port) + 1}` }],
+      ['an opaque origin', { origin: 'null' }],
+      ['cross-site, without Origin', { 'sec-fetch-site': 'cross-site' }],
+      ['same-site, another origin', { 'sec-fetch-site': 'same-site' }],
+      // A same-origin GET carries no Origin: only the Host tells a page whose name was rebound to this address.
+      ['a page rebound to this address (DNS rebinding)', { host: `evil.test:${port}`, 'sec-fetch-site': 'same-origin' }],
+    ];
+    for (const [name, headers] of attempts) {
+      for (const [method, path, body] of [['POST', '/admin/fault', fault], ['GET', '/admin/events', undefined], ['OPTIONS', '/admin/fault', undefined]]) {
+        const res = await request(`${siteUrl}${path}`, { method, headers: { ...JSON_TYPE, ...headers }, body });
+        expect(res.status, `${name}: ${method} ${path}`).toBe(403);
+        expect(res.headers['access-control-allow-origin'], name).toBeUndefined();
+      }
+    }
+    expect(collector.getFault()).toEqual({ mode: 'ok' });
+
+    // Its own pages, under either name the site answers to, and callers that are no page at all.
+    const own: Array<Record<string, string>> = [
+      { origin: siteUrl, 'sec-fetch-site': 'same-origin' },
+      { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' },
+      { 'sec-fetch-site': 'none' },
+      {},
+    ];
+    for (const headers of own) {
+      expect((await request(`${siteUrl}/admin/fault`, { method: 'POST', headers: { ...JSON_TYPE, ...headers }, body: fault })).status, JSON.stringify(headers)).toBe(200);
+    }
+    expect(collector.getFault()).toEqual({ mode: 'status', status: 503 });
   });
 
   it('close() ends promptly while a request hangs', async () => {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanup, payload, track, until } from '../collector/test-helpers';
+import { cleanup, payload, stall, track, until } from '../collector/test-helpers';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -46,6 +46,26 @@ describe('start.mjs', () => {
     expect(await demo.exited).toBe(0);
     expect(demo.output().stdout).toContain('Demo stopped.');
     await expect(fetch(`${collectorUrl}/stats`)).rejects.toThrow();
+  });
+
+  it('answers only --origins, and cuts a request that stalls past --request-timeout', async () => {
+    const demo = start(['--collector-port', '0', '--site-port', '0', '--origins', 'http://shop.test', '--request-timeout', '300']);
+    await until(() => demo.output().stdout.includes('DEMO_READY'), 5000);
+    const line = demo.output().stdout.split('\n').find((text) => text.startsWith('DEMO_READY '))!;
+    const { collectorUrl } = JSON.parse(line.slice('DEMO_READY '.length));
+    expect((await track(collectorUrl, payload([{ type: 'a' }]), { origin: 'http://evil.test' })).status).toBe(403);
+    expect((await track(collectorUrl, payload([{ type: 'a' }]), { origin: 'http://shop.test' })).status).toBe(200);
+    const { answer, ms } = await stall(collectorUrl, 'POST /track HTTP/1.1\r\nHost: c\r\nContent-Length: 10\r\n\r\n{');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeLessThan(1500);
+    // The demo pages are not among the origins: said at start.
+    expect(demo.output().stderr).toContain('--origins does not include');
+  });
+
+  it('refuses a --request-timeout that is not a whole number of ms, and exits 2', async () => {
+    const demo = start(['--collector-port', '0', '--site-port', '0', '--request-timeout', '5s']);
+    expect(await demo.exited).toBe(2);
+    expect(demo.output().stderr).toContain('--request-timeout must be a whole number of milliseconds from 1, got "5s"');
   });
 
   it('names the busy port and how to change it, and exits 1', async () => {
