@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendLines, replayLines } from './json-lines.mjs';
 
 /**
  * @typedef {object} StoredEvent  the wire event, enriched by the collector and the store
@@ -69,7 +70,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   let duplicates = 0;
   const file = dataDir ? path.join(dataDir, EVENTS_FILE) : null;
 
-  const append = (record) => file && fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
+  const append = (record) => file && appendLines(file, [record]);
 
   function index(event) {
     byId.set(event.id, event);
@@ -157,31 +158,15 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     return { total: matches.length, page, size, items: matches.slice(start, start + size) };
   }
 
-  /** Replays events.jsonl; a torn last line (a crash mid-append) is cut off so appends stay whole. */
+  /** Replays events.jsonl (a torn last line is cut off, see replayLines). */
   function load() {
     fs.mkdirSync(dataDir, { recursive: true });
-    if (!fs.existsSync(file)) return;
-    const bytes = fs.readFileSync(file);
-    const lastNewline = bytes.lastIndexOf(0x0a);
-    if (lastNewline !== bytes.length - 1) {
-      warn(`[store] ${file}: skipping a torn last line (${bytes.length - lastNewline - 1} bytes)`);
-      fs.truncateSync(file, lastNewline + 1);
-    }
-    const lines = bytes.subarray(0, lastNewline + 1).toString('utf8').split('\n');
-    lines.forEach((line, number) => {
-      if (line === '') return;
-      let record;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        warn(`[store] ${file}:${number + 1}: skipping an unreadable line`);
-        return;
-      }
+    replayLines(file, (record) => {
       // Events always have an id at the top level; control records never do.
       if (record.id !== undefined) index(record);
       else if (record.link) applyLink(record.link);
       else if (record.duplicate && byId.has(record.duplicate.id)) countDuplicate(byId.get(record.duplicate.id));
-    });
+    }, (message) => warn(`[store] ${message}`));
   }
 
   /** Forgets everything, on disk too. */
