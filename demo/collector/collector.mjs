@@ -157,13 +157,8 @@ export function createCollector({
 
   /** Stores enriched events; answers the counts. */
   function save(events) {
-    let saved = 0;
-    let duplicates = 0;
-    for (const event of events) {
-      if (store.add(event).duplicate) duplicates += 1;
-      else saved += 1;
-    }
-    return { saved, duplicates };
+    const duplicates = store.addAll(events).filter((result) => result.duplicate).length;
+    return { saved: events.length - duplicates, duplicates };
   }
 
   const sourceDenied = (sourceId) => sources !== null && !sources.includes(sourceId);
