@@ -2,7 +2,7 @@
 // session reconciliation), records every request as it arrived, and can be told to fail on purpose.
 import { randomUUID } from 'node:crypto';
 import { createHttpServer, listen, parseJson, readBody, sendJson, shut, timedOut, urlHost } from './http.mjs';
-import { isObject, validateTrackerPayload, validateCollectBody, jsonDecodeError, eventIdsIn, nestsTooDeep, tooDeepError } from './validate.mjs';
+import { IDENTIFY, eventIdsIn, isObject, jsonDecodeError, nestsTooDeep, notBoolean, tooDeepError, validateCollectBody, validateTrackerPayload } from './validate.mjs';
 import { createEventStore } from './event-store.mjs';
 import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
 
@@ -43,6 +43,29 @@ function pathSegments(pathname) {
 }
 
 const withoutV4Prefix = (address = '') => address.replace(/^::ffff:/, '');
+
+/**
+ * A query flag read as FastAPI reads a bool (Tracardi's profile_less): absent is false.
+ * @param {string | null} text @returns {boolean | undefined} undefined when it is no boolean
+ */
+function parseBoolean(text) {
+  if (text === null) return false;
+  const value = text.toLowerCase();
+  if (['1', 'on', 't', 'true', 'y', 'yes'].includes(value)) return true;
+  if (['0', 'off', 'f', 'false', 'n', 'no'].includes(value)) return false;
+  return undefined;
+}
+
+/**
+ * The customer an event names, whose profile its session becomes: an identify event's customerId (else
+ * its externalId), or the customer every later event carries in its context. Shapes are validated.
+ * @returns {string | undefined}
+ */
+function customerOf(event) {
+  if (event.type === IDENTIFY) return event.properties.customerId ?? event.properties.externalId;
+  const customer = event.context?.customer;
+  return customer === undefined ? undefined : customer.id ?? customer.externalId;
+}
 
 /** Parses GET /events parameters; returns a message instead when one is malformed. */
 function parseEventQuery(params) {
@@ -166,32 +189,53 @@ export function createCollector({
 
   /** POST /track: a Tracardi tracker payload. */
   function track(payload, req, url) {
-    const errors = validateTrackerPayload(payload);
+    const profileLess = parseBoolean(url.searchParams.get('profile_less'));
+    const errors = [
+      ...(profileLess === undefined ? [notBoolean(['query', 'profile_less'])] : []),
+      ...validateTrackerPayload(payload),
+    ];
     if (errors.length > 0) return { status: 422, body: { detail: errors } };
     if (sourceDenied(payload.source.id)) return denied(payload.source.id);
     const events = payload.events ?? [];
     if (events.length === 0) return { status: 200, body: null };
 
-    const profileLess = url.searchParams.get('profile_less') === 'true';
     const session = { id: payload.session.id };
-    // A linked session (reconciliation) wins over the profile the tracker still carries. Without a
-    // profile in the payload, a session the collector knows keeps its profile, as a Tracardi session
-    // does: a second batch sent before the first one's answer arrived, or a resend whose answer was
-    // lost, must not create a second profile for one visitor.
-    const linked = store.linkedProfile(session.id);
-    const profileId = linked ?? (profileLess ? null : payload.profile?.id ?? store.sessionProfile(session.id) ?? randomUUID());
+    // Without a profile in the payload, a session the collector knows keeps its profile, as a Tracardi
+    // session does: a second batch sent before the first one's answer arrived, or a resend whose answer
+    // was lost, must not create a second profile for one visitor.
+    const anonymous = profileLess ? null : payload.profile?.id ?? store.sessionProfile(session.id) ?? randomUUID();
+    // A linked session (reconciliation) wins over the profile the tracker still carries.
+    const profileId = () => store.linkedProfile(session.id) ?? anonymous;
     const request = requestInfo(req);
-    const counts = save(events.map((event) => ({
-      ...event,
-      source: { id: payload.source.id },
-      session,
-      profile: profileId === null ? null : { id: profileId },
-      context: { ...payload.context, ...event.context },
-      request,
-    })));
+    const counts = { saved: 0, duplicates: 0 };
+    /** Events waiting to be stored: written in runs, each run before the link that follows it. */
+    let run = [];
+    const saveRun = () => {
+      const { saved, duplicates } = save(run);
+      counts.saved += saved;
+      counts.duplicates += duplicates;
+      run = [];
+    };
+    for (const event of events) {
+      const customer = customerOf(event);
+      if (customer !== undefined && store.linkedProfile(session.id) !== customer) {
+        saveRun();
+        store.linkSession(customer, session.id);
+      }
+      const profile = profileId();
+      run.push({
+        ...event,
+        source: { id: payload.source.id },
+        session,
+        profile: profile === null ? null : { id: profile },
+        context: { ...payload.context, ...event.context },
+        request,
+      });
+    }
+    saveRun();
     const body = profileLess
       ? { session, source: { consent: false }, events: counts }
-      : { profile: { id: profileId }, session, source: { consent: false }, events: counts };
+      : { profile: { id: profileId() }, session, source: { consent: false }, events: counts };
     return { status: 200, body };
   }
 

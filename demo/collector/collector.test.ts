@@ -204,6 +204,22 @@ describe('profiles, sessions and enrichment', () => {
     expect(collector.store.all()[0]).toMatchObject({ profile: null, session: { id: 'session-1' } });
   });
 
+  it('reads profile_less as FastAPI reads a bool, and keeps the session of a profile-less payload', async () => {
+    const { url, collector } = await serve();
+    for (const [n, value] of ['true', 'TRUE', '1', 'yes', 'on'].entries()) {
+      const res = await json(track(url, payload([{ id: `t${n}`, type: 'a' }]), {}, `?profile_less=${value}`));
+      expect(res.body.profile, value).toBeUndefined();
+    }
+    for (const [n, value] of ['false', '0', 'no', 'off'].entries()) {
+      const res = await json(track(url, payload([{ id: `f${n}`, type: 'a' }], { session: { id: 'session-2' } }), {}, `?profile_less=${value}`));
+      expect(res.body.profile, value).toEqual({ id: expect.any(String) });
+    }
+    expect((await track(url, payload([{ type: 'a' }]), {}, '?profile_less=')).status).toBe(422);
+    const { body } = await json(fetch(`${url}/events?session=session-1`));
+    expect(body.items.map((event: any) => [event.id, event.profile])).toEqual([['t0', null], ['t1', null], ['t2', null], ['t3', null], ['t4', null]]);
+    expect(collector.store.size).toBe(9);
+  });
+
   it('stores the wire event enriched with source, session, profile, merged context, times and request', async () => {
     const { url, collector } = await serve();
     const before = Date.now();
@@ -261,27 +277,34 @@ describe('profiles, sessions and enrichment', () => {
     expect(collector.rawLog.map((record: any) => record.status)).toEqual([200, 422, 401]);
   });
 
-  it('links a session to a profile: earlier anonymous events and later ones take it (add_customer_session)', async () => {
+  it('POST /collect answers CORS like /track: a preflight, then a cross-origin JSON POST without credentials', async () => {
+    const { url, collector } = await serve({ allowedOrigins: [ORIGIN] });
+    const preflight = await fetch(`${url}/collect/coupon-received/web`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(Object.fromEntries(preflight.headers)).toMatchObject({
+      'access-control-allow-origin': ORIGIN,
+      'access-control-allow-methods': 'POST, GET, OPTIONS',
+      'access-control-allow-headers': 'content-type',
+    });
+    const res = await fetch(`${url}/collect/coupon-received/web`, { method: 'POST', headers: { ...JSON_TYPE, origin: ORIGIN }, body: '{"voucher":"V1"}', credentials: 'omit' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    expect((await fetch(`${url}/collect/coupon-received/web`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: ORIGIN }, body: '{}' })).status).toBe(415);
+    expect(collector.store.all()[0]).toMatchObject({ type: 'coupon-received', request: { origin: ORIGIN } });
+  });
+
+  it('POST /collect dedupes by properties.externalId; without one, a resend is another event (there is no event id)', async () => {
     const { url, collector } = await serve();
-    await track(url, payload([{ id: 'a1', type: 'view' }, { id: 'a2', type: 'view' }]));
-    await track(url, payload([{ id: 'other', type: 'view' }], { session: { id: 'session-2' } }));
-    const link = await json(fetch(`${url}/profiles/known-1/sessions`, { method: 'POST', headers: JSON_TYPE, body: '{"sessionId":"session-1"}' }));
-    expect(link).toMatchObject({ status: 200, body: { profile: { id: 'known-1' }, session: { id: 'session-1' }, updated: 2 } });
-    expect(collector.store.get('a1').profile).toEqual({ id: 'known-1' });
-    expect(collector.store.get('other').profile).not.toEqual({ id: 'known-1' });
-
-    // The tracker still carries its anonymous profile: the link wins, and the answer tells it so.
-    const later = await json(track(url, payload([{ id: 'a3', type: 'buy' }], { profile: { id: 'anonymous' } })));
-    expect(later.body.profile).toEqual({ id: 'known-1' });
-    expect(collector.store.get('a3').profile).toEqual({ id: 'known-1' });
-    const { body } = await json(fetch(`${url}/events?profile=known-1`));
-    expect(body.items.map((event: any) => event.id)).toEqual(['a1', 'a2', 'a3']);
-
-    const bad = await fetch(`${url}/profiles/known-1/sessions`, { method: 'POST', headers: JSON_TYPE, body: '{}' });
-    expect(bad.status).toBe(422);
-    const notJson = await json(fetch(`${url}/profiles/known-2/sessions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"sessionId":"session-2"}' }));
-    expect(notJson).toMatchObject({ status: 415, body: { detail: expect.stringContaining('application/json') } });
-    expect(collector.store.get('other').profile).not.toEqual({ id: 'known-2' });
+    const post = (body: string) => json(fetch(`${url}/collect/order/web`, { method: 'POST', headers: JSON_TYPE, body }));
+    expect((await post('{"externalId":"X1","total":5}')).body.events).toEqual({ saved: 1, duplicates: 0 });
+    expect((await post('{"externalId":"X1","total":5}')).body.events).toEqual({ saved: 0, duplicates: 1 });
+    await post('{"total":5}');
+    await post('{"total":5}');
+    expect(collector.store.size).toBe(3);
   });
 });
 
@@ -410,11 +433,39 @@ describe('robustness', () => {
 
   it('turns an exception inside a request into a 500 for that request only', async () => {
     const dataDir = tempDir();
-    const { url } = await serve({ dataDir });
+    const { url, collector } = await serve({ dataDir });
     vi.spyOn(console, 'error').mockImplementation(() => {});
     fs.rmSync(dataDir, { recursive: true }); // the next append throws ENOENT
-    const res = await track(url, payload([{ type: 'a' }]));
+    const res = await track(url, payload([{ id: 'e1', type: 'a' }, { id: 'e2', type: 'b' }]));
     expect(res.status).toBe(500);
     expect((await fetch(`${url}/stats`)).status).toBe(200);
+    expect(collector.store.size).toBe(0); // the write failed: nothing of the batch counts
+  });
+
+  it('answers small requests while a large body is still arriving', async () => {
+    const { url } = await serve();
+    const events = Array.from({ length: 3000 }, (_, n) => ({ id: `large-${n}`, type: 'page-view', properties: { path: `/products/${n}` } }));
+    const body = Buffer.from(JSON.stringify(payload(events, { session: { id: 'large' } })));
+    expect(body.length).toBeGreaterThan(200_000);
+    const large = http.request(`${url}/track`, { method: 'POST', headers: { ...JSON_TYPE, 'content-length': String(body.length) } });
+    const answered = once(large, 'response').then(([res]) => (res as http.IncomingMessage).statusCode);
+    let largeDone = false;
+    answered.then(() => (largeDone = true));
+    // Ten pieces, 60 ms apart: the body takes about 600 ms to arrive.
+    const piece = Math.ceil(body.length / 10);
+    for (let sent = 0; sent < body.length; sent += piece) {
+      large.write(body.subarray(sent, sent + piece));
+      if (sent === 0) {
+        for (let n = 0; n < 3; n++) {
+          const started = Date.now();
+          expect((await track(url, payload([{ id: `small-${n}`, type: 'a' }]))).status).toBe(200);
+          expect(Date.now() - started).toBeLessThan(500);
+        }
+        expect(largeDone).toBe(false);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    large.end();
+    expect(await answered).toBe(200);
   });
 });

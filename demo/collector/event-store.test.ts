@@ -46,6 +46,18 @@ describe('duplicates', () => {
     expect(collector.store.size).toBe(2);
   });
 
+  it('decides by the event id first: two ids are two events, even with one externalId', async () => {
+    const { url, collector } = await serve();
+    const res = await json(track(url, payload([
+      { id: 'e1', type: 'order', externalId: 'X1' },
+      { id: 'e2', type: 'order', externalId: 'X1' },
+      { type: 'order', externalId: 'X1' }, // no id: the externalId names e1
+      { id: 'e1', type: 'refund' }, // the id names e1, whatever else differs
+    ])));
+    expect(res.body.events).toEqual({ saved: 2, duplicates: 2 });
+    expect(collector.store.all().map((event: any) => [event.id, event.seen])).toEqual([['e1', 3], ['e2', 1]]);
+  });
+
   it('dedupes id-less events by the same time, profile and type (DM Hub), and only then', async () => {
     const { url, collector } = await serve();
     const at = { create: '2024-01-01T12:00:00Z' };

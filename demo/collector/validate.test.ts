@@ -47,9 +47,24 @@ describe('POST /track validation', () => {
     ['event time null', payload([{ type: 'a', time: null }]), ['body', 'events', 0, 'time'], 'type_error.none.not_allowed'],
     ['event time.create not a date', payload([{ type: 'a', time: { create: 'yesterday' } }]), ['body', 'events', 0, 'time', 'create'], 'value_error.datetime'],
     ['body not an object', [event], ['body'], 'type_error.dict'],
+    ['identify without properties', payload([{ type: 'identify' }]), ['body', 'events', 0, 'properties'], 'value_error.missing'],
+    ['identify naming no customer', payload([{ type: 'identify', properties: { traits: {} } }]), ['body', 'events', 0, 'properties'], 'value_error.missing'],
+    ['identify customerId not a string', payload([{ type: 'identify', properties: { customerId: 42 } }]), ['body', 'events', 0, 'properties', 'customerId'], 'type_error.str'],
+    ['identify customerId empty', payload([{ type: 'identify', properties: { customerId: '' } }]), ['body', 'events', 0, 'properties', 'customerId'], 'value_error.any_str.min_length'],
+    ['identify externalId null', payload([{ type: 'identify', properties: { customerId: 'c', externalId: null } }]), ['body', 'events', 0, 'properties', 'externalId'], 'type_error.none.not_allowed'],
+    ['identify traits not an object', payload([{ type: 'identify', properties: { customerId: 'c', traits: [] } }]), ['body', 'events', 0, 'properties', 'traits'], 'type_error.dict'],
+    ['context.customer not an object', payload([{ type: 'a', context: { customer: 'c-42' } }]), ['body', 'events', 0, 'context', 'customer'], 'type_error.dict'],
+    ['context.customer naming no one', payload([{ type: 'a', context: { customer: {} } }]), ['body', 'events', 0, 'context', 'customer'], 'value_error.missing'],
+    ['context.customer id not a string', payload([{ type: 'a', context: { customer: { id: 42 } } }]), ['body', 'events', 0, 'context', 'customer', 'id'], 'type_error.str'],
+    ['options.context not a ContactHub context', payload([{ type: 'a', options: { context: 'web' } }]), ['body', 'events', 0, 'options', 'context'], 'type_error.enum'],
+    ['options.mode not ACTIVE or PASSIVE', payload([{ type: 'a', options: { mode: 'ACTIVELY' } }]), ['body', 'events', 0, 'options', 'mode'], 'type_error.enum'],
+    ['options.contextInfo not an object', payload([{ type: 'a', options: { context: 'WEB', contextInfo: 'x' } }]), ['body', 'events', 0, 'options', 'contextInfo'], 'type_error.dict'],
+    ['options.contextInfo null', payload([{ type: 'a', options: { contextInfo: null } }]), ['body', 'events', 0, 'options', 'contextInfo'], 'type_error.none.not_allowed'],
+    ['profile_less not a boolean', { ...payload([event]), query: '?profile_less=maybe' }, ['query', 'profile_less'], 'type_error.bool'],
   ])('answers 422 naming the field: %s', async (_name, body, loc, type) => {
     const { url, collector } = await serve();
-    const res = await json(track(url, body));
+    const { query = '', ...rest } = body as { query?: string };
+    const res = await json(track(url, Array.isArray(body) ? body : rest, {}, query));
     expect(res.status).toBe(422);
     expect(res.body.detail).toContainEqual(expect.objectContaining({ loc, type }));
     expect(collector.store.size).toBe(0);
@@ -76,5 +91,26 @@ describe('POST /track validation', () => {
     expect(empty.status).toBe(200);
     expect(await empty.text()).toBe('null');
     expect(collector.store.size).toBe(1);
+  });
+
+  it('names the permitted values of options.context and options.mode', async () => {
+    const { url } = await serve();
+    const res = await json(track(url, payload([{ type: 'a', options: { context: 'WWW', mode: 'on' } }])));
+    expect(res.body.detail.map((error: { msg: string }) => error.msg)).toEqual([
+      "value is not a valid enumeration member; permitted: 'CONTACT_CENTER', 'WEB', 'MOBILE', 'ECOMMERCE', 'RETAIL', 'IOT', 'SOCIAL', 'DIGITAL_CAMPAIGN', 'OTHER'",
+      "value is not a valid enumeration member; permitted: 'ACTIVE', 'PASSIVE'",
+    ]);
+  });
+
+  it('accepts every ContactHub context and mode, contextInfo as any object, and identify with either id', async () => {
+    const { url, collector } = await serve();
+    const contexts = ['CONTACT_CENTER', 'WEB', 'MOBILE', 'ECOMMERCE', 'RETAIL', 'IOT', 'SOCIAL', 'DIGITAL_CAMPAIGN', 'OTHER'];
+    const events = contexts.map((context, n) => ({ type: 'a', options: { context, mode: n % 2 ? 'PASSIVE' : 'ACTIVE', contextInfo: { client: { ip: '127.0.0.1' } } } }));
+    expect((await track(url, payload(events))).status).toBe(200);
+    expect((await track(url, payload([{ type: 'identify', properties: { externalId: 'crm-9' } }], { session: { id: 's2' } }))).status).toBe(200);
+    expect((await track(url, payload([{ type: 'identify', properties: { customerId: 'c-42', traits: {} } }], { session: { id: 's3' } }))).status).toBe(200);
+    expect((await track(url, payload([{ type: 'a', context: { customer: { externalId: 'crm-9' } } }], { session: { id: 's4' } }))).status).toBe(200);
+    expect(collector.store.size).toBe(12);
+    expect(collector.store.all()[0].options).toEqual({ context: 'CONTACT_CENTER', mode: 'ACTIVE', contextInfo: { client: { ip: '127.0.0.1' } } });
   });
 });
