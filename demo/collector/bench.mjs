@@ -5,7 +5,7 @@
 //   idle           nothing else going on
 //   slow upload    meanwhile one 1 MiB body arrives in 64 KiB pieces every 100 ms (1.6 s)
 //   large bodies   meanwhile 1 MiB bodies are posted back to back for 3 s, either one event with a
-//                  1 MiB property, or 1 MiB of small events (about 4,000)
+//                  1 MiB property, or 1 MiB of small events (about 4,800)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
