@@ -1,5 +1,6 @@
-// A collector that speaks Tracardi's /track protocol (plus /collect, an event query and ContactHub-style
-// session reconciliation), records every request as it arrived, and can be told to fail on purpose.
+// A collector that speaks Tracardi's /track protocol (plus /collect, an event query, and the reconciliation
+// of sessions with customers that ContactHub's add_customer_session does), records every request as it
+// arrived, and can be told to fail on purpose. A test double: see docs/collector.md.
 import { randomUUID } from 'node:crypto';
 import { createHttpServer, listen, parseJson, readBody, sendJson, shut, timedOut, urlHost } from './http.mjs';
 import { IDENTIFY, eventIdsIn, isObject, jsonDecodeError, nestsTooDeep, notBoolean, tooDeepError, validateCollectBody, validateTrackerPayload } from './validate.mjs';

@@ -60,7 +60,7 @@ describe('raw log', () => {
     expect(second.collector.stats().requests).toBe(7);
   });
 
-  it('clear() empties raw.jsonl too', async () => {
+  it('reset() empties raw.jsonl too', async () => {
     const dataDir = tempDir();
     const first = await serve({ dataDir });
     await track(first.url, payload([{ id: 'e1', type: 'a' }]));
