@@ -30,7 +30,7 @@ export interface RawRecord {
   /** Bytes actually read. */
   contentLength: number;
   origin: string | null;
-  status: number | 'hang' | 'drop' | 'aborted';
+  status: number | 'hang' | 'drop' | 'aborted' | 'timeout';
   eventIds: string[];
   body: string;
   bodyTruncated: boolean;
