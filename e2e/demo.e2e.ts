@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDemoServer } from '../demo/server.mjs';
+import { startDemoServer } from '../demo/site/server.mjs';
 import { launch, type Browser, type Page } from './driver';
 import { waitFor } from './helpers/wait';
 

@@ -4,7 +4,7 @@
  */
 import { waitFor } from './wait';
 
-/** A stored event: the wire event, enriched by the collector (see demo/store.mjs). */
+/** A stored event: the wire event, enriched by the collector (see demo/collector/event-store.mjs). */
 export interface StoredEvent {
   id: string;
   type: string;
@@ -20,7 +20,7 @@ export interface StoredEvent {
   seen: number;
 }
 
-/** One request to /track as it arrived (see demo/raw-log.mjs). */
+/** One request to /track as it arrived (see demo/collector/raw-log.mjs). */
 export interface RawRecord {
   seq: number;
   at: string;
@@ -30,7 +30,7 @@ export interface RawRecord {
   /** Bytes actually read. */
   contentLength: number;
   origin: string | null;
-  status: number | 'hang' | 'drop' | 'aborted';
+  status: number | 'hang' | 'drop' | 'aborted' | 'timeout';
   eventIds: string[];
   body: string;
   bodyTruncated: boolean;

@@ -6,7 +6,7 @@ import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest';
-import { startDemoServer } from '../../demo/server.mjs';
+import { startDemoServer } from '../../demo/site/server.mjs';
 import { launch, type Browser, type Context, type ProfileBrowser } from '../driver';
 import type { Collector } from './collector';
 import { distDir } from './dist';

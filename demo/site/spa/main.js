@@ -1,5 +1,5 @@
-// A single-page app that uses the npm build (ESM) through a bundler: demo/build-spa.mjs bundles it
-// into demo/public/build/spa.js. Each navigation (history.pushState, back/forward) tracks a page-view.
+// A single-page app that uses the npm build (ESM) through a bundler: demo/site/build-spa.mjs bundles it
+// into demo/site/public/build/spa.js. Each navigation (history.pushState, back/forward) tracks a page-view.
 import { tracker } from 'beacon-tracker';
 
 const ROUTES = {

@@ -3,15 +3,17 @@
 import { parseArgs } from 'node:util';
 import { startDemoServer } from './server.mjs';
 
-// The demo pages in demo/public that a person opens first.
+// The demo pages in demo/site/public that a person opens first.
 const PAGES = { 'QA page': '/', 'SPA page': '/spa.html' };
 const PORT_FLAGS = { collector: ['--collector-port', 'COLLECTOR_PORT'], site: ['--site-port', 'SITE_PORT'] };
-const USAGE = `Usage: node demo/start.mjs [--collector-port N] [--site-port N] [--memory] [--sources a,b] [--origins o1,o2] [--trusted-proxies ip1,ip2]
+const USAGE = `Usage: node demo/site/start.mjs [--collector-port N] [--site-port N] [--memory] [--sources a,b] [--origins o1,o2] [--request-timeout ms] [--trusted-proxies ip1,ip2]
   --collector-port  collector port (env COLLECTOR_PORT), default 8787; 0 = any free port
   --site-port       demo site port (env SITE_PORT), default 8080; 0 = any free port
-  --memory          keep events in memory only (default: demo/data/events.jsonl)
+  --memory          keep events in memory only (default: demo/data/events.jsonl and raw.jsonl)
   --sources         accepted source ids, comma separated (default: any)
-  --origins         CORS origins allowed to post, comma separated (default: echo any origin)
+  --origins         the only origins whose requests the collector answers (others get 403), comma
+                    separated (default: any origin, echoed in CORS)
+  --request-timeout ms a request's headers and body may take to arrive before it is cut, default 5000
   --trusted-proxies socket addresses whose X-Forwarded-For gives the client ip (default: none)`;
 
 const list = (text) => text?.split(',').map((item) => item.trim()).filter(Boolean);
@@ -20,6 +22,13 @@ function port(text, name) {
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number, got "${text}"`);
+  return value;
+}
+
+function milliseconds(text, name) {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1) throw new Error(`${name} must be a whole number of milliseconds from 1, got "${text}"`);
   return value;
 }
 
@@ -32,6 +41,7 @@ function parseOptions(argv, env) {
       memory: { type: 'boolean', default: false },
       sources: { type: 'string' },
       origins: { type: 'string' },
+      'request-timeout': { type: 'string' },
       'trusted-proxies': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -44,6 +54,7 @@ function parseOptions(argv, env) {
       memory: values.memory,
       sources: list(values.sources) ?? null,
       allowedOrigins: list(values.origins) ?? null,
+      requestTimeout: milliseconds(values['request-timeout'], '--request-timeout'),
       trustedProxies: list(values['trusted-proxies']) ?? [],
     },
   };

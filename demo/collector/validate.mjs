@@ -1,8 +1,10 @@
 // The Tracardi tracker payload model, checked as strictly as Tracardi's pydantic model and reported
 // the way FastAPI reports it (422 `{detail: [{loc, msg, type}]}`), so a tracker tested against this
 // collector fails here where it would fail against a real Tracardi.
-// One deliberate difference: `null` for options/properties/context/time is a 422 here, where a real
-// Tracardi answers 500 (see /work/shared/NOTES.md); the tracker must not send it either way.
+// Deliberate differences: `null` for options/properties/context/time is a 422 here, where a real
+// Tracardi answers 500; and the fields this collector acts on (an identify event, context.customer,
+// options.context, options.mode, options.contextInfo) must have the shape the tracker sends, where
+// Tracardi stores anything: a malformed one is a tracker bug to see, not an event to keep.
 
 /** @typedef {{ loc: (string|number)[], msg: string, type: string }} FieldError */
 
@@ -16,6 +18,21 @@ const notList = (loc) => ({ loc, msg: 'value is not a valid list', type: 'type_e
 const notString = (loc) => ({ loc, msg: 'str type expected', type: 'type_error.str' });
 const tooShort = (loc) => ({ loc, msg: 'ensure this value has at least 1 characters', type: 'value_error.any_str.min_length' });
 const notDatetime = (loc) => ({ loc, msg: 'invalid datetime format', type: 'value_error.datetime' });
+const notEnum = (loc, permitted) => ({
+  loc,
+  msg: `value is not a valid enumeration member; permitted: ${permitted.map((value) => `'${value}'`).join(', ')}`,
+  type: 'type_error.enum',
+});
+const neither = (loc, names) => ({ loc, msg: `${names.join(' or ')} required`, type: 'value_error.missing' });
+/** @param {(string|number)[]} loc */
+export const notBoolean = (loc) => ({ loc, msg: 'value could not be parsed to a boolean', type: 'type_error.bool' });
+
+/** ContactHub's contexts of use, carried as the event's options.context. */
+export const CONTEXTS = Object.freeze(['CONTACT_CENTER', 'WEB', 'MOBILE', 'ECOMMERCE', 'RETAIL', 'IOT', 'SOCIAL', 'DIGITAL_CAMPAIGN', 'OTHER']);
+/** ContactHub's event modes, carried as the event's options.mode. */
+export const MODES = Object.freeze(['ACTIVE', 'PASSIVE']);
+/** The event type that names the visitor: `properties: { customerId?, externalId?, traits? }`. */
+export const IDENTIFY = 'identify';
 
 /**
  * Checks an object field; `undefined` is fine unless required, `null` never is.
@@ -44,12 +61,39 @@ function checkEntity(value, loc, errors, required) {
   if (checkObject(value, loc, errors, required)) checkString(value.id, [...loc, 'id'], errors, { required: true, nonEmpty: true });
 }
 
+function checkEnum(value, permitted, loc, errors) {
+  if (value === undefined) return;
+  if (value === null) errors.push(notNone(loc));
+  else if (!permitted.includes(value)) errors.push(notEnum(loc, permitted));
+}
+
+/**
+ * A customer as ids: `customerId`/`externalId` (identify's properties) or `id`/`externalId`
+ * (context.customer), each a non-empty string, at least one of the two given.
+ */
+function checkCustomer(value, [idField, externalField], loc, errors) {
+  checkString(value[idField], [...loc, idField], errors, { nonEmpty: true });
+  checkString(value[externalField], [...loc, externalField], errors, { nonEmpty: true });
+  if (value[idField] === undefined && value[externalField] === undefined) errors.push(neither(loc, [idField, externalField]));
+}
+
 function checkEvent(event, loc, errors) {
   if (!checkObject(event, loc, errors, true)) return;
   checkString(event.type, [...loc, 'type'], errors, { required: true, nonEmpty: true });
   checkString(event.id, [...loc, 'id'], errors, { nonEmpty: true });
   checkString(event.externalId, [...loc, 'externalId'], errors);
-  for (const field of ['properties', 'options', 'context']) checkObject(event[field], [...loc, field], errors);
+  if (checkObject(event.properties, [...loc, 'properties'], errors, event.type === IDENTIFY) && event.type === IDENTIFY) {
+    checkCustomer(event.properties, ['customerId', 'externalId'], [...loc, 'properties'], errors);
+    checkObject(event.properties.traits, [...loc, 'properties', 'traits'], errors);
+  }
+  if (checkObject(event.options, [...loc, 'options'], errors)) {
+    checkEnum(event.options.context, CONTEXTS, [...loc, 'options', 'context'], errors);
+    checkEnum(event.options.mode, MODES, [...loc, 'options', 'mode'], errors);
+    checkObject(event.options.contextInfo, [...loc, 'options', 'contextInfo'], errors);
+  }
+  if (checkObject(event.context, [...loc, 'context'], errors) && checkObject(event.context.customer, [...loc, 'context', 'customer'], errors)) {
+    checkCustomer(event.context.customer, ['id', 'externalId'], [...loc, 'context', 'customer'], errors);
+  }
   if (checkObject(event.time, [...loc, 'time'], errors)) {
     const create = event.time.create;
     checkString(create, [...loc, 'time', 'create'], errors);

@@ -1,13 +1,13 @@
 // The demo in one process: the collector on one origin, the site (pages, the built tracker, an admin API)
 // on another, so that pages reach the collector cross-origin with a CORS preflight, as on real sites.
-import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCollector } from './collector.mjs';
-import { readBody, sendJson, parseJson } from './http.mjs';
+import { createCollector } from '../collector/collector.mjs';
+import { createHttpServer, listen, sendJson, shut, urlHost } from '../collector/http.mjs';
+import { createAdminApi } from './admin.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -23,27 +23,6 @@ const CONTENT_TYPES = {
 };
 // ?delay= is for making a script load late, not for holding sockets forever.
 const MAX_DELAY_MS = 60_000;
-
-/** Resolves on 'listening', rejects on the listen error (EADDRINUSE...). */
-function listen(server, port, host) {
-  return new Promise((resolve, reject) => {
-    const onError = (error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port);
-    });
-  });
-}
-
-/** Stops listening and cuts every open connection, hanging ones included. */
-function shut(server) {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 /**
  * The file a site path names, or null when it would leave its root.
@@ -73,8 +52,9 @@ function staticFile(pathname, roots) {
  * @param {string} [options.host]           '127.0.0.1', for both listeners
  * @param {boolean} [options.memory]        keep events in memory only
  * @param {string} [options.dataDir]        'demo/data', relative to the repo
+ * @param {number} [options.requestTimeout] ms for a request's headers and body to arrive, on both listeners
  * @param {{ public?: string, dist?: string, e2e?: string }} [options.staticRoots]  directories served
- *   by the site; the repo's demo/public, dist and e2e/pages by default (tests point them elsewhere)
+ *   by the site; the repo's demo/site/public, dist and e2e/pages by default (tests point them elsewhere)
  * @returns {Promise<{ collectorUrl: string, siteUrl: string, collector: ReturnType<typeof createCollector>,
  *   down: () => Promise<void>, up: () => Promise<void>, close: () => Promise<void> }>}
  *   A listen error carries `listener` ('collector' or 'site') and `port`.
@@ -89,85 +69,53 @@ export async function startDemoServer({
   ...collectorOptions
 } = {}) {
   const roots = {
-    public: path.resolve(repoRoot, staticRoots.public ?? 'demo/public'),
+    public: path.resolve(repoRoot, staticRoots.public ?? 'demo/site/public'),
     dist: path.resolve(repoRoot, staticRoots.dist ?? 'dist'),
     e2e: path.resolve(repoRoot, staticRoots.e2e ?? 'e2e/pages'),
   };
   const collector = createCollector({ ...collectorOptions, dataDir: memory ? null : path.resolve(repoRoot, dataDir) });
-  const collectorServer = http.createServer(collector.handle);
-  const siteServer = http.createServer((req, res) => {
+  const siteServer = createHttpServer((req, res) => {
     site(req, res).catch((error) => {
       console.error('[site]', error);
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { detail: 'Internal Server Error' });
     });
-  });
+  }, { requestTimeout: collector.requestTimeout });
 
-  const listenAs = (listener, server, port) => listen(server, port, host).catch((error) => {
-    throw Object.assign(error, { listener, port });
-  });
-  const boundCollectorPort = await listenAs('collector', collectorServer, collectorPort);
+  let collectorUrl;
+  try {
+    collectorUrl = await collector.listen(collectorPort, host);
+  } catch (error) {
+    throw Object.assign(error, { listener: 'collector', port: collectorPort });
+  }
   let boundSitePort;
   try {
-    boundSitePort = await listenAs('site', siteServer, sitePort);
+    boundSitePort = await listen(siteServer, sitePort, host);
   } catch (error) {
-    await shut(collectorServer);
-    throw error;
+    await collector.close();
+    throw Object.assign(error, { listener: 'site', port: sitePort });
   }
-  const collectorUrl = `http://${host}:${boundCollectorPort}`;
+  const boundCollectorPort = Number(new URL(collectorUrl).port);
   // localhost, not 127.0.0.1: another site than the collector's, so pages meet CORS as in production.
   const siteUrl = `http://localhost:${boundSitePort}`;
+  // The site is reached as localhost or by the address it listens on.
+  const ownHosts = [`localhost:${boundSitePort}`, `${urlHost(host)}:${boundSitePort}`];
+  const own = { origins: ownHosts.map((name) => `http://${name}`), hosts: ownHosts };
   let down = false;
 
   /** Takes the collector off the network: the browser then sees refused connections. */
   async function goDown() {
     down = true;
-    collector.close();
-    await shut(collectorServer);
+    await collector.close();
   }
 
   /** Listens again on the same port, so pages keep their collector URL. */
   async function goUp() {
-    if (collectorServer.listening) return void (down = false);
-    await listen(collectorServer, boundCollectorPort, host);
+    if (down) await collector.listen(boundCollectorPort, host);
     down = false;
   }
 
-  async function admin(req, res, url) {
-    const cors = { 'Access-Control-Allow-Origin': '*' };
-    const reply = (status, body) => sendJson(res, status, body, cors);
-    const route = `${req.method} ${url.pathname.slice('/admin'.length)}`;
-    if (req.method === 'OPTIONS') {
-      return res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': 'content-type' }).end();
-    }
-    switch (route) {
-      case 'POST /fault': {
-        const body = parseJson(await readBody(req, 64 * 1024));
-        if (!body.ok) return reply(400, { detail: body.error });
-        try {
-          collector.setFault(body.value);
-        } catch (error) {
-          return reply(400, { detail: /** @type {Error} */ (error).message });
-        }
-        return reply(200, { fault: collector.getFault(), down });
-      }
-      case 'POST /down': await goDown(); return reply(200, { fault: collector.getFault(), down });
-      case 'POST /up': await goUp(); return reply(200, { fault: collector.getFault(), down });
-      case 'POST /reset': collector.reset(); return reply(200, { fault: collector.getFault(), down });
-      case 'GET /state': return reply(200, { fault: collector.getFault(), down });
-      case 'GET /raw': {
-        const since = Number(url.searchParams.get('since') ?? 0);
-        return reply(200, collector.rawLog.filter((record) => record.seq > since));
-      }
-      case 'GET /events': return reply(200, collector.store.all());
-      case 'GET /stats': return reply(200, collector.stats());
-      case 'GET /query':
-        // Answered in-process by the collector's own handler, so it works while the collector is down.
-        req.url = `/events${url.search}`;
-        return collector.handle(req, res);
-      default: return reply(404, { detail: 'Not Found' });
-    }
-  }
+  const admin = createAdminApi({ collector, isDown: () => down, down: goDown, up: goUp, own });
 
   async function site(req, res) {
     if (!URL.canParse(req.url ?? '', siteUrl)) return sendJson(res, 400, { detail: 'Malformed path' });
@@ -205,8 +153,7 @@ export async function startDemoServer({
     up: goUp,
     /** Closes both listeners and cuts their connections, hanging and delayed ones included. */
     async close() {
-      collector.close();
-      await Promise.all([shut(collectorServer), shut(siteServer)]);
+      await Promise.all([collector.close(), shut(siteServer)]);
     },
   };
 }

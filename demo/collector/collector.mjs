@@ -1,9 +1,10 @@
-// A collector that speaks Tracardi's /track protocol (plus /collect, an event query and ContactHub-style
-// session reconciliation), records every request as it arrived, and can be told to fail on purpose.
+// A collector that speaks Tracardi's /track protocol (plus /collect, an event query, and the reconciliation
+// of sessions with customers that ContactHub's add_customer_session does), records every request as it
+// arrived, and can be told to fail on purpose. A test double: see docs/collector.md.
 import { randomUUID } from 'node:crypto';
-import { readBody, sendJson, parseJson } from './http.mjs';
-import { isObject, validateTrackerPayload, validateCollectBody, jsonDecodeError, eventIdsIn, nestsTooDeep, tooDeepError } from './payload.mjs';
-import { createEventStore } from './store.mjs';
+import { createHttpServer, listen, parseJson, readBody, sendJson, shut, timedOut, urlHost } from './http.mjs';
+import { IDENTIFY, eventIdsIn, isObject, jsonDecodeError, nestsTooDeep, notBoolean, tooDeepError, validateCollectBody, validateTrackerPayload } from './validate.mjs';
+import { createEventStore } from './event-store.mjs';
 import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
 
 /**
@@ -18,6 +19,7 @@ import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
 /** @typedef {{ status: number, body: unknown, headers?: Record<string, string> }} Reply */
 
 const MiB = 1024 * 1024;
+const SECOND = 1000;
 const OK = Object.freeze({ mode: 'ok' });
 
 /** @param {Fault} fault @returns {Fault} */
@@ -42,6 +44,29 @@ function pathSegments(pathname) {
 }
 
 const withoutV4Prefix = (address = '') => address.replace(/^::ffff:/, '');
+
+/**
+ * A query flag read as FastAPI reads a bool (Tracardi's profile_less): absent is false.
+ * @param {string | null} text @returns {boolean | undefined} undefined when it is no boolean
+ */
+function parseBoolean(text) {
+  if (text === null) return false;
+  const value = text.toLowerCase();
+  if (['1', 'on', 't', 'true', 'y', 'yes'].includes(value)) return true;
+  if (['0', 'off', 'f', 'false', 'n', 'no'].includes(value)) return false;
+  return undefined;
+}
+
+/**
+ * The customer an event names, whose profile its session becomes: an identify event's customerId (else
+ * its externalId), or the customer every later event carries in its context. Shapes are validated.
+ * @returns {string | undefined}
+ */
+function customerOf(event) {
+  if (event.type === IDENTIFY) return event.properties.customerId ?? event.properties.externalId;
+  const customer = event.context?.customer;
+  return customer === undefined ? undefined : customer.id ?? customer.externalId;
+}
 
 /** Parses GET /events parameters; returns a message instead when one is malformed. */
 function parseEventQuery(params) {
@@ -75,8 +100,10 @@ function parseEventQuery(params) {
 /**
  * @param {object} [options]
  * @param {string[] | null} [options.sources]        accepted source ids; null accepts any
- * @param {string[] | null} [options.allowedOrigins] CORS origins; null echoes any origin (demo default)
+ * @param {string[] | null} [options.allowedOrigins] origins allowed to call it at all (any other Origin
+ *                                                   gets 403); null echoes any origin (demo default)
  * @param {number} [options.bodyLimit]               bytes, default 1 MiB
+ * @param {number} [options.requestTimeout]          ms for a request's headers and body to arrive, 5,000
  * @param {string[]} [options.trustedProxies]        socket addresses whose X-Forwarded-For is believed
  * @param {string | null} [options.dataDir]          null keeps everything in memory
  * @param {number} [options.rawLimit]                raw records kept in memory (oldest go first), 10,000
@@ -85,16 +112,19 @@ export function createCollector({
   sources = null,
   allowedOrigins = null,
   bodyLimit = MiB,
+  requestTimeout = 5 * SECOND,
   trustedProxies = [],
   dataDir = null,
   rawLimit = 10_000,
 } = {}) {
+  if (!(Number.isInteger(requestTimeout) && requestTimeout > 0)) throw new TypeError(`requestTimeout must be a whole number of ms from 1, got ${requestTimeout}`);
   const store = createEventStore({ dataDir });
   const rawLog = createRawLog({ dataDir, limit: rawLimit });
   /** @type {Fault} */
   let fault = OK;
   /** Responses held open (hang) or delayed (slow): each entry lets go of one. */
   const held = new Set();
+  const server = createHttpServer((req, res) => handle(req, res), { requestTimeout });
 
   const originAllowed = (origin) => allowedOrigins === null || allowedOrigins.includes(origin);
 
@@ -134,7 +164,6 @@ export function createCollector({
 
   function preflight(req, res) {
     const origin = req.headers.origin;
-    if (origin && !originAllowed(origin)) return sendJson(res, 403, { detail: `Origin ${origin} is not allowed` });
     if (!origin) return res.writeHead(204).end();
     res.writeHead(204, {
       'Access-Control-Allow-Origin': origin,
@@ -152,13 +181,8 @@ export function createCollector({
 
   /** Stores enriched events; answers the counts. */
   function save(events) {
-    let saved = 0;
-    let duplicates = 0;
-    for (const event of events) {
-      if (store.add(event).duplicate) duplicates += 1;
-      else saved += 1;
-    }
-    return { saved, duplicates };
+    const duplicates = store.addAll(events).filter((result) => result.duplicate).length;
+    return { saved: events.length - duplicates, duplicates };
   }
 
   const sourceDenied = (sourceId) => sources !== null && !sources.includes(sourceId);
@@ -166,32 +190,53 @@ export function createCollector({
 
   /** POST /track: a Tracardi tracker payload. */
   function track(payload, req, url) {
-    const errors = validateTrackerPayload(payload);
+    const profileLess = parseBoolean(url.searchParams.get('profile_less'));
+    const errors = [
+      ...(profileLess === undefined ? [notBoolean(['query', 'profile_less'])] : []),
+      ...validateTrackerPayload(payload),
+    ];
     if (errors.length > 0) return { status: 422, body: { detail: errors } };
     if (sourceDenied(payload.source.id)) return denied(payload.source.id);
     const events = payload.events ?? [];
     if (events.length === 0) return { status: 200, body: null };
 
-    const profileLess = url.searchParams.get('profile_less') === 'true';
     const session = { id: payload.session.id };
-    // A linked session (reconciliation) wins over the profile the tracker still carries. Without a
-    // profile in the payload, a session the collector knows keeps its profile, as a Tracardi session
-    // does: a second batch sent before the first one's answer arrived, or a resend whose answer was
-    // lost, must not create a second profile for one visitor.
-    const linked = store.linkedProfile(session.id);
-    const profileId = linked ?? (profileLess ? null : payload.profile?.id ?? store.sessionProfile(session.id) ?? randomUUID());
+    // Without a profile in the payload, a session the collector knows keeps its profile, as a Tracardi
+    // session does: a second batch sent before the first one's answer arrived, or a resend whose answer
+    // was lost, must not create a second profile for one visitor.
+    const anonymous = profileLess ? null : payload.profile?.id ?? store.sessionProfile(session.id) ?? randomUUID();
+    // A linked session (reconciliation) wins over the profile the tracker still carries.
+    const profileId = () => store.linkedProfile(session.id) ?? anonymous;
     const request = requestInfo(req);
-    const counts = save(events.map((event) => ({
-      ...event,
-      source: { id: payload.source.id },
-      session,
-      profile: profileId === null ? null : { id: profileId },
-      context: { ...payload.context, ...event.context },
-      request,
-    })));
+    const counts = { saved: 0, duplicates: 0 };
+    /** Events waiting to be stored: written in runs, each run before the link that follows it. */
+    let run = [];
+    const saveRun = () => {
+      const { saved, duplicates } = save(run);
+      counts.saved += saved;
+      counts.duplicates += duplicates;
+      run = [];
+    };
+    for (const event of events) {
+      const customer = customerOf(event);
+      if (customer !== undefined && store.linkedProfile(session.id) !== customer) {
+        saveRun();
+        store.linkSession(customer, session.id);
+      }
+      const profile = profileId();
+      run.push({
+        ...event,
+        source: { id: payload.source.id },
+        session,
+        profile: profile === null ? null : { id: profile },
+        context: { ...payload.context, ...event.context },
+        request,
+      });
+    }
+    saveRun();
     const body = profileLess
       ? { session, source: { consent: false }, events: counts }
-      : { profile: { id: profileId }, session, source: { consent: false }, events: counts };
+      : { profile: { id: profileId() }, session, source: { consent: false }, events: counts };
     return { status: 200, body };
   }
 
@@ -217,25 +262,12 @@ export function createCollector({
    * @param {(parsed: any) => Reply} accept  checks and stores a parsed body
    */
   async function ingest(req, res, url, accept) {
-    const record = {
-      at: new Date().toISOString(),
-      method: req.method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      contentType: req.headers['content-type'] ?? null,
-      contentLength: 0,
-      origin: req.headers.origin ?? null,
-      userAgent: req.headers['user-agent'] ?? null,
-      ip: clientIp(req),
-      eventIds: [],
-      body: '',
-      bodyTruncated: false,
-    };
+    const record = arrival(req, url);
     let body;
     try {
       body = await readBody(req, bodyLimit);
     } catch {
-      return rawLog.add(record, 'aborted');
+      return rawLog.add(record, timedOut(req) ? 'timeout' : 'aborted');
     }
     record.contentLength = body.bytes;
     record.body = body.buffer.subarray(0, RAW_BODY_LIMIT).toString('utf8');
@@ -265,6 +297,24 @@ export function createCollector({
     const timer = setTimeout(answerNow, current.delayMs);
     hold(res, answerNow);
     res.on('close', () => clearTimeout(timer));
+  }
+
+  /** A raw log record of a request to /track or /collect, before its body is read. */
+  function arrival(req, url) {
+    return {
+      at: new Date().toISOString(),
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'] ?? null,
+      contentLength: 0,
+      origin: req.headers.origin ?? null,
+      userAgent: req.headers['user-agent'] ?? null,
+      ip: clientIp(req),
+      eventIds: [],
+      body: '',
+      bodyTruncated: false,
+    };
   }
 
   // Connection: close, so Node stops the upload instead of reading the rest of an oversize body.
@@ -324,24 +374,36 @@ export function createCollector({
     return { events: store.size, requests, duplicates: store.duplicates, byStatus };
   }
 
+  /** GET /events with these parameters. @param {URLSearchParams} params @returns {Reply} */
+  function queryEvents(params) {
+    const { query, error } = parseEventQuery(params);
+    return error ? { status: 400, body: { detail: error } } : { status: 200, body: store.query(query) };
+  }
+
   async function route(req, res) {
     const cors = corsFor(req);
     const url = URL.canParse(req.url ?? '', 'http://collector') ? new URL(req.url ?? '', 'http://collector') : null;
     const segments = url && pathSegments(url.pathname);
     if (!url || !segments) return sendJson(res, 400, { detail: 'Malformed path' }, cors);
     const { method } = req;
+    const isTrack = method === 'POST' && url.pathname === '/track';
+    const isCollect = method === 'POST' && segments[0] === 'collect' && segments.length === 3 && segments[1] && segments[2];
 
-    if (method === 'OPTIONS') return preflight(req, res);
-    if (method === 'POST' && url.pathname === '/track') return ingest(req, res, url, (payload) => track(payload, req, url));
-    if (method === 'POST' && segments[0] === 'collect' && segments.length === 3 && segments[1] && segments[2]) {
-      return ingest(req, res, url, (body) => collect(body, req, segments[1], segments[2]));
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin)) {
+      // Refused before the body is read; Connection: close, so Node does not read it either.
+      if (isTrack || isCollect) rawLog.add(arrival(req, url), 403);
+      return sendJson(res, 403, { detail: `Origin ${origin} is not allowed` }, { Vary: 'Origin', Connection: 'close' });
     }
+    if (method === 'OPTIONS') return preflight(req, res);
+    if (isTrack) return ingest(req, res, url, (payload) => track(payload, req, url));
+    if (isCollect) return ingest(req, res, url, (body) => collect(body, req, segments[1], segments[2]));
     if (method === 'POST' && segments[0] === 'profiles' && segments[2] === 'sessions' && segments.length === 3 && segments[1]) {
       return linkSession(req, res, segments[1]);
     }
     if (method === 'GET' && url.pathname === '/events') {
-      const { query, error } = parseEventQuery(url.searchParams);
-      return error ? sendJson(res, 400, { detail: error }, cors) : sendJson(res, 200, store.query(query), cors);
+      const reply = queryEvents(url.searchParams);
+      return sendJson(res, reply.status, reply.body, cors);
     }
     if (method === 'GET' && segments[0] === 'events' && segments.length === 2) {
       const event = store.get(segments[1]);
@@ -367,7 +429,18 @@ export function createCollector({
 
   return {
     handle,
+    /**
+     * Listens on `port` (0 picks a free one), again after close() too.
+     * @returns {Promise<string>} the collector's URL
+     */
+    async listen(port = 0, host = '127.0.0.1') {
+      const bound = await listen(server, port, host);
+      return `http://${urlHost(host)}:${bound}`;
+    },
+    /** ms a request may take to arrive; the demo site uses the same */
+    requestTimeout,
     store,
+    queryEvents,
     /** @type {import('./raw-log.mjs').RawRecord[]} every request to /track and /collect, oldest first */
     rawLog: rawLog.records,
     stats,
@@ -383,9 +456,13 @@ export function createCollector({
       rawLog.clear();
       fault = OK;
     },
-    /** Lets go of held responses (hang destroys the socket, slow answers now), so a server can close. */
-    close() {
+    /**
+     * Lets go of held responses (hang destroys the socket, slow answers now), stops listening and cuts
+     * open connections; the store and the raw log stay.
+     */
+    async close() {
       for (const release of [...held]) release();
+      await shut(server);
     },
   };
 }

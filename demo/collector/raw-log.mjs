@@ -2,6 +2,7 @@
 // failures included, so a test can tell "never sent" from "sent but refused" from "sent twice".
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendLines, replayLines } from './json-lines.mjs';
 
 /**
  * @typedef {object} RawRecord  one request to /track or /collect, as it arrived
@@ -15,7 +16,7 @@ import path from 'node:path';
  * @property {string | null} origin
  * @property {string | null} userAgent
  * @property {string} ip
- * @property {number | 'hang' | 'drop' | 'aborted'} status  what was answered, or why nothing was
+ * @property {number | 'hang' | 'drop' | 'aborted' | 'timeout'} status  what was answered, or why nothing was
  * @property {string[]} eventIds      ids found in the body, if it parsed
  * @property {string} body            the raw text, cut at {@link RAW_BODY_LIMIT} bytes
  * @property {boolean} bodyTruncated
@@ -25,11 +26,11 @@ import path from 'node:path';
 export const RAW_BODY_LIMIT = 256 * 1024;
 
 /**
- * @param {{ dataDir?: string | null, limit?: number }} [options]
- *   dataDir: also append every record to raw.jsonl there; limit: records kept in memory, oldest go first
- *   (a long benchmark would otherwise hold up to 256 KiB per request).
+ * @param {{ dataDir?: string | null, limit?: number, warn?: (message: string) => void }} [options]
+ *   dataDir: also append every record to raw.jsonl there, and reload it on start; limit: records kept
+ *   in memory, oldest go first (a long benchmark would otherwise hold up to 256 KiB per request).
  */
-export function createRawLog({ dataDir = null, limit = 10_000 } = {}) {
+export function createRawLog({ dataDir = null, limit = 10_000, warn = console.warn } = {}) {
   const file = dataDir ? path.join(dataDir, 'raw.jsonl') : null;
   /** @type {RawRecord[]} */
   const records = [];
@@ -37,6 +38,27 @@ export function createRawLog({ dataDir = null, limit = 10_000 } = {}) {
   let requests = 0;
   /** @type {Record<string, number>} */
   let byStatus = {};
+
+  /** @param {RawRecord} record */
+  function count(record) {
+    seq = Math.max(seq, record.seq);
+    requests += 1;
+    byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
+  }
+
+  /** Keeps the newest `limit` records in memory. */
+  const trim = () => records.length > limit && records.splice(0, records.length - limit);
+
+  if (file) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    replayLines(file, (record) => {
+      count(record);
+      records.push(record);
+      // Trimmed now and then, not per record: a long log replays in linear time.
+      if (records.length >= 2 * limit) trim();
+    }, (message) => warn(`[raw log] ${message}`));
+    trim();
+  }
 
   return {
     /** The records in memory, oldest first; the same array for the log's whole life. */
@@ -47,14 +69,14 @@ export function createRawLog({ dataDir = null, limit = 10_000 } = {}) {
      * @param {RawRecord['status']} status
      */
     add(record, status) {
-      const logged = /** @type {RawRecord} */ (Object.assign(record, { seq: ++seq, status }));
-      requests += 1;
-      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      const logged = /** @type {RawRecord} */ (Object.assign(record, { seq: seq + 1, status }));
+      // Written before it counts in memory: if the disk refuses, the log is as it was.
+      if (file) appendLines(file, [logged]);
+      count(logged);
       records.push(logged);
-      if (records.length > limit) records.splice(0, records.length - limit);
-      if (file) fs.appendFileSync(file, `${JSON.stringify(logged)}\n`);
+      trim();
     },
-    /** @returns {{ requests: number, byStatus: Record<string, number> }} counted since start or clear */
+    /** @returns {{ requests: number, byStatus: Record<string, number> }} counted since the log began or was cleared */
     counts: () => ({ requests, byStatus: { ...byStatus } }),
     clear() {
       records.length = 0;

@@ -1,4 +1,57 @@
-// HTTP plumbing shared by the collector and the demo site: bounded body reading and JSON answers.
+// HTTP plumbing shared by the collector and the demo site: servers with a request timeout, bounded body
+// reading, JSON answers.
+import http from 'node:http';
+
+/**
+ * A node:http server that cuts a request whose headers and body have not all arrived `requestTimeout`
+ * ms after it started (Node answers 408 and closes the connection). An answer the handler holds back
+ * (the hang and slow faults) is not cut: the request was received.
+ * @param {http.RequestListener} handler
+ * @param {{ requestTimeout: number }} options  ms
+ */
+export function createHttpServer(handler, { requestTimeout }) {
+  return http.createServer({
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    // Node checks for expired requests on this interval (30 s by default): a cut comes at most this late.
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, requestTimeout / 4)),
+  }, handler);
+}
+
+/** Whether a request stopped arriving because the server's request timeout cut it. */
+export const timedOut = (req) => req.socket.errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+
+/**
+ * Resolves with the bound port on 'listening', rejects on the listen error (EADDRINUSE...).
+ * @param {http.Server} server
+ * @returns {Promise<number>}
+ */
+export function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    const onError = (error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port);
+    });
+  });
+}
+
+/**
+ * Stops listening and cuts every open connection, hanging ones included.
+ * @param {http.Server} server
+ * @returns {Promise<void>}
+ */
+export function shut(server) {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The origin of a URL host: IPv6 addresses go in brackets. */
+export const urlHost = (host) => (host.includes(':') ? `[${host}]` : host);
 
 /**
  * @typedef {object} Body

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendLines, replayLines } from './json-lines.mjs';
 
 /**
  * @typedef {object} StoredEvent  the wire event, enriched by the collector and the store
@@ -62,6 +63,8 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   const inOrder = [];
   /** @type {Map<string, string>} DM Hub dedupe key → event id */
   const idByKey = new Map();
+  /** @type {Map<string, StoredEvent[]>} session id → its events, so that a link touches only them */
+  const bySession = new Map();
   /** @type {Map<string, string>} session id → profile id, from reconciliation */
   const profileBySession = new Map();
   /** @type {Map<string, string>} session id → the profile its first event with a profile had */
@@ -69,7 +72,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   let duplicates = 0;
   const file = dataDir ? path.join(dataDir, EVENTS_FILE) : null;
 
-  const append = (record) => file && fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
+  const append = (records) => file && appendLines(file, records);
 
   function index(event) {
     byId.set(event.id, event);
@@ -77,7 +80,10 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     const key = dmHubKey(event);
     if (key && !idByKey.has(key)) idByKey.set(key, event.id);
     const sessionId = event.session?.id;
-    if (sessionId && event.profile?.id && !firstProfileBySession.has(sessionId)) firstProfileBySession.set(sessionId, event.profile.id);
+    if (!sessionId) return;
+    if (bySession.has(sessionId)) bySession.get(sessionId).push(event);
+    else bySession.set(sessionId, [event]);
+    if (event.profile?.id && !firstProfileBySession.has(sessionId)) firstProfileBySession.set(sessionId, event.profile.id);
   }
 
   function countDuplicate(event) {
@@ -88,8 +94,8 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   function applyLink({ profileId, sessionId }) {
     profileBySession.set(sessionId, profileId);
     let updated = 0;
-    for (const event of inOrder) {
-      if (event.session?.id !== sessionId || event.profile?.id === profileId) continue;
+    for (const event of bySession.get(sessionId) ?? []) {
+      if (event.profile?.id === profileId) continue;
       event.profile = { id: profileId };
       // The time rule names the profile: the linked copy must be found under its new key too.
       const key = dmHubKey(event);
@@ -100,31 +106,42 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   }
 
   /**
-   * Stores an event unless it is a duplicate (same id; or, without an id, DM Hub's rule).
-   * The store assigns what a database would: the id when there is none, time.insert, and time.create
-   * when the client gave no time.
-   * @param {Omit<StoredEvent, 'id' | 'time' | 'seen'> & { id?: string, time?: { create?: string } }} candidate
-   * @returns {{ event: StoredEvent, duplicate: boolean }}
+   * Stores events in order, each unless it is a duplicate (same id; or, without an id, DM Hub's rule),
+   * of a stored event or of one before it in `candidates`. The store assigns what a database would:
+   * the id when there is none, time.insert, and time.create when the client gave no time.
+   * @param {Array<Omit<StoredEvent, 'id' | 'time' | 'seen'> & { id?: string, time?: { create?: string } }>} candidates
+   * @returns {Array<{ event: StoredEvent, duplicate: boolean }>}
    */
-  function add(candidate) {
-    const existingId = candidate.id ?? idByKey.get(dmHubKey(candidate) ?? '');
-    const existing = existingId === undefined ? undefined : byId.get(existingId);
-    // Written before it counts in memory: if the disk refuses, the request fails and nothing changed.
-    if (existing) {
-      append({ duplicate: { id: existing.id } });
-      countDuplicate(existing);
-      return { event: existing, duplicate: true };
-    }
+  function addAll(candidates) {
     const insert = now().toISOString();
-    const event = /** @type {StoredEvent} */ ({
-      ...candidate,
-      id: candidate.id ?? randomUUID(),
-      time: { create: candidate.time?.create ?? insert, insert },
-      seen: 1,
+    /** @type {Map<string, StoredEvent>} */
+    const added = new Map();
+    /** @type {Map<string, string>} */
+    const addedByKey = new Map();
+    const results = candidates.map((candidate) => {
+      const key = candidate.id === undefined ? dmHubKey(candidate) : null;
+      const existingId = candidate.id ?? (key === null ? undefined : idByKey.get(key) ?? addedByKey.get(key));
+      const existing = existingId === undefined ? undefined : byId.get(existingId) ?? added.get(existingId);
+      if (existing) return { event: existing, duplicate: true };
+      const event = /** @type {StoredEvent} */ ({
+        ...candidate,
+        id: candidate.id ?? randomUUID(),
+        time: { create: candidate.time?.create ?? insert, insert },
+        seen: 1,
+      });
+      added.set(event.id, event);
+      const storedKey = dmHubKey(event);
+      if (storedKey && !addedByKey.has(storedKey)) addedByKey.set(storedKey, event.id);
+      return { event, duplicate: false };
     });
-    append(event);
-    index(event);
-    return { event, duplicate: false };
+    // One write for the batch (thousands of events in a 1 MiB body), before anything counts in memory:
+    // if the disk refuses, the request fails and nothing changed.
+    append(results.map(({ event, duplicate }) => (duplicate ? { duplicate: { id: event.id } } : event)));
+    for (const { event, duplicate } of results) {
+      if (duplicate) countDuplicate(event);
+      else index(event);
+    }
+    return results;
   }
 
   /**
@@ -134,7 +151,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
    */
   function linkSession(profileId, sessionId) {
     const link = { profileId, sessionId };
-    append({ link });
+    append([{ link }]);
     return applyLink(link);
   }
 
@@ -157,31 +174,15 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     return { total: matches.length, page, size, items: matches.slice(start, start + size) };
   }
 
-  /** Replays events.jsonl; a torn last line (a crash mid-append) is cut off so appends stay whole. */
+  /** Replays events.jsonl (a torn last line is cut off, see replayLines). */
   function load() {
     fs.mkdirSync(dataDir, { recursive: true });
-    if (!fs.existsSync(file)) return;
-    const bytes = fs.readFileSync(file);
-    const lastNewline = bytes.lastIndexOf(0x0a);
-    if (lastNewline !== bytes.length - 1) {
-      warn(`[store] ${file}: skipping a torn last line (${bytes.length - lastNewline - 1} bytes)`);
-      fs.truncateSync(file, lastNewline + 1);
-    }
-    const lines = bytes.subarray(0, lastNewline + 1).toString('utf8').split('\n');
-    lines.forEach((line, number) => {
-      if (line === '') return;
-      let record;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        warn(`[store] ${file}:${number + 1}: skipping an unreadable line`);
-        return;
-      }
+    replayLines(file, (record) => {
       // Events always have an id at the top level; control records never do.
       if (record.id !== undefined) index(record);
       else if (record.link) applyLink(record.link);
       else if (record.duplicate && byId.has(record.duplicate.id)) countDuplicate(byId.get(record.duplicate.id));
-    });
+    }, (message) => warn(`[store] ${message}`));
   }
 
   /** Forgets everything, on disk too. */
@@ -189,6 +190,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     byId.clear();
     inOrder.length = 0;
     idByKey.clear();
+    bySession.clear();
     profileBySession.clear();
     firstProfileBySession.clear();
     duplicates = 0;
@@ -198,7 +200,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   if (file) load();
 
   return {
-    add,
+    addAll,
     linkSession,
     /** @param {string} sessionId @returns {string | undefined} the profile a session was linked to */
     linkedProfile: (sessionId) => profileBySession.get(sessionId),
