@@ -28,10 +28,11 @@ const UUID_V4 = /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}
 export const isSessionId = (id: unknown): id is string => typeof id == 'string' && UUID_V4.test(id);
 
 /**
- * A profile id the tracker keeps and sends: 1 to 128 letters, digits, `_`, `-`, `.` or `:`. Anything else
+ * A profile id the tracker keeps and sends: 1 to 128 letters, digits, `_`, `-`, `.`, `:` or `@` (a collector's
+ * customer ids may be emails). Anything else
  * (a collector's garbage, a tampered cookie) is ignored: it could outgrow a request or break the cookie.
  */
-export const isProfileId = (id: unknown): id is string => typeof id == 'string' && /^[\w.:-]{1,128}$/.test(id);
+export const isProfileId = (id: unknown): id is string => typeof id == 'string' && /^[\w.:@-]{1,128}$/.test(id);
 
 /** Whether a value read back from storage is a record this tracker can send. */
 export function isRecord(value: any): value is QueuedEvent {
