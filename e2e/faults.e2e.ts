@@ -298,6 +298,26 @@ describe('fault injection', () => {
     });
   }
 
+  it('7c. three tabs tracking at overlapping times while the collector is healthy, one closed midway: none twice on the wire', async () => {
+    // The closing tab may never have sent anything itself (another tab held the lock): it knows the
+    // collector's answers from the queue's meta, and lets go of what it beacons, as the drainer would.
+    const context = await suite.context();
+    const url = suite.page('/e2e/faults.html');
+    const tabs = [await context.newPage(url), await context.newPage(url), await context.newPage(url)];
+    const ids: string[] = [];
+    let seq = 0;
+    for (let round = 0; round < 6; round++) {
+      const open = round < 3 ? tabs : tabs.slice(0, 2);
+      const batches = await Promise.all(open.map((tab) => trackSeq(tab, 'overlap', (seq += 7) - 6, 7)));
+      ids.push(...batches.flat());
+      if (round == 2) await tabs[2].close(); // with its last events still pending
+      await sleep(300);
+    }
+    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: '7c three tabs, healthy', timeout: 20_000, quiet: 1500 });
+    if (process.env.PROBE) for (const r of suite.collector.rawLog) console.log('PROBE', r.seq, r.at, r.contentLength, JSON.stringify(JSON.parse(r.body).events.map((e: any) => e.properties.seq)));
+    expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
+  });
+
   it('7b. three tabs without Web Locks (a plain-http page): the IndexedDB lease keeps them from sending an event twice', async () => {
     const context = await suite.context();
     const url = suite.page('/e2e/no-locks.html');

@@ -1,4 +1,5 @@
 import { nextBatch, type Envelope } from './payload.js';
+import { noteAnswer } from './health.js';
 import type { Queue } from './queue.js';
 import type { QueuedEvent } from './record.js';
 import { backoffDelay, post, refusesSome, retryable, type Answer } from './transport.js';
@@ -17,6 +18,8 @@ const LARGE_BYTES = 262_144;
 
 /** One queue's deliveries: where payloads come from, how they are built, and the retry state. A page or the service worker keeps one per tracker. */
 export interface Delivery {
+  /** The tracker's name. */
+  _name: string;
   _queue: Queue;
   /** Ms a request may take before it counts as failed. */
   _timeout: number;
@@ -33,19 +36,17 @@ export interface Delivery {
   _batchLimit: number;
   /** UTF-8 bytes of this page's keepalive request in flight: it shares the beacon quota. */
   _inflight: number;
-  /** When the collector last took events (2xx) and last failed, as far as this page knows (ms since the epoch). */
-  _ok: number;
-  _failed: number;
 }
 
 export function createDelivery(
+  name: string,
   queue: Queue,
   timeout: number,
   envelope: Delivery['_envelope'],
   answered: Delivery['_answered'],
   warn: Delivery['_warn'],
 ): Delivery {
-  return { _queue: queue, _timeout: timeout, _envelope: envelope, _answered: answered, _warn: warn, _retryAt: 0, _attempt: 0, _batchLimit: LARGE_EVENTS, _inflight: 0, _ok: 0, _failed: 0 };
+  return { _name: name, _queue: queue, _timeout: timeout, _envelope: envelope, _answered: answered, _warn: warn, _retryAt: 0, _attempt: 0, _batchLimit: LARGE_EVENTS, _inflight: 0 };
 }
 
 /** How a failed answer reads in debug messages. */
@@ -62,7 +63,7 @@ export async function drain(delivery: Delivery, large: boolean): Promise<boolean
   while (navigator.onLine) {
     if (delivery._retryAt > Date.now()) return false;
     const maxEvents = Math.min(delivery._batchLimit, large ? LARGE_EVENTS : MAX_EVENTS);
-    const [records, dropped] = await queue._oldest(maxEvents);
+    const [records, { dropped }] = await queue._oldest(maxEvents);
     if (!records.length) return true;
     const batch = nextBatch(records, maxEvents, large ? LARGE_BYTES : BEACON_QUOTA, (first) => delivery._envelope(first, dropped));
     if (!batch) {
@@ -79,12 +80,12 @@ export async function drain(delivery: Delivery, large: boolean): Promise<boolean
     delivery._inflight = 0;
     const status = answer._status;
     const ok = status > 199 && status < 300;
-    delivery[ok ? '_ok' : '_failed'] = Date.now();
+    // Every tab of the site learns it: a closing tab beacons and lets go only while the collector takes events.
+    noteAnswer(delivery._name, ok);
     if (retryable(status)) {
       const delay = backoffDelay(delivery._attempt++, answer._retryAfter);
       delivery._retryAt = Date.now() + delay;
       delivery._warn(`${failure(answer)}, retry in ${(delay / 1000).toFixed(1)} s`);
-      await queue._remove([], 0, false); // tells the other tabs: their closing pages keep their events
       continue;
     }
     // A refused batch is halved until the one event the collector refuses is alone, and dropped.
@@ -98,7 +99,7 @@ export async function drain(delivery: Delivery, large: boolean): Promise<boolean
       // Refused for good (401 unknown source, 403, 404...): retrying forever would not mend it.
       delivery._warn(`${failure(answer)}: ${sent.length} events dropped`);
     }
-    await queue._remove(sent, ok ? -dropped : sent.length, ok);
+    await queue._remove(sent, ok ? -dropped : sent.length);
   }
   return false;
 }

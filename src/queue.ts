@@ -14,21 +14,15 @@ export interface Meta {
   dropped: number;
   /** When the drain lease runs out (ms since the epoch; 0: free), where there are no Web Locks. */
   lease: number;
-  /** When the collector last answered with a 2xx, and when it last failed (ms since the epoch; 0: never). */
-  ok: number;
-  failed: number;
 }
 
 export interface Queue {
   /** Adds this page's events, each at most once, and the count of events it lost; resolves to the meta after. */
   _add(records: QueuedEvent[], dropped: number): Promise<Meta>;
-  /** The oldest `count` events for this tracker's collector, and the loss count; broken records are removed and counted. */
-  _oldest(count: number): Promise<[QueuedEvent[], number]>;
-  /**
-   * Removes events sent or dropped, adds `dropped` to the loss count (negative once reported), and notes
-   * whether the collector answered with a 2xx (`ok`), when it answered.
-   */
-  _remove(records: QueuedEvent[], dropped: number, ok?: boolean): Promise<void>;
+  /** The oldest `count` events for this tracker's collector, and the meta; broken records are removed and counted. */
+  _oldest(count: number): Promise<[QueuedEvent[], Meta]>;
+  /** Removes events sent or dropped, and adds `dropped` to the loss count (negative once reported). */
+  _remove(records: QueuedEvent[], dropped: number): Promise<void>;
   /**
    * Takes the drain lease for `ms` unless another holds one that has not run out, and resolves to it
    * (0 when it is another's); with the lease it `held` and no `ms`, gives it back.
@@ -173,7 +167,7 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
 
     _oldest: (count) =>
       change(
-        async (objects, meta): Promise<[QueuedEvent[], number]> => {
+        async (objects, meta): Promise<[QueuedEvent[], Meta]> => {
           const [keys, values] = await Promise.all([promisifyRequest(objects.getAllKeys(ownEvents(), count)), promisifyRequest(objects.getAll(ownEvents(), count))]);
           const records = values.filter((value, i) => {
             if (isRecord(value) && value.url == url) return true;
@@ -183,12 +177,12 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
             meta.dropped++;
             return false;
           });
-          return [records, meta.dropped];
+          return [records, meta];
         },
-        (meta) => [memory!.slice(0, count), meta.dropped],
+        (meta) => [memory!.slice(0, count), meta],
       ),
 
-    _remove: (records, dropped, ok) =>
+    _remove: (records, dropped) =>
       change(
         (objects, meta) => {
           for (const record of records) {
@@ -197,7 +191,6 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
             meta.bytes -= size(record);
           }
           meta.dropped += dropped;
-          if (ok != null) meta[ok ? 'ok' : 'failed'] = Date.now();
         },
         (meta) => {
           const ids = new Set(records.map((record) => record.id));
@@ -281,7 +274,7 @@ const storedNumber = (value: any): number => (Number.isFinite(value) && value > 
 
 /** The meta as stored, checked. */
 function readMeta(value: any): Meta {
-  const meta: Meta = { count: 0, bytes: 0, dropped: 0, lease: 0, ok: 0, failed: 0 };
+  const meta: Meta = { count: 0, bytes: 0, dropped: 0, lease: 0 };
   for (const key in meta) meta[key as keyof Meta] = storedNumber(value && value[key]);
   return meta;
 }

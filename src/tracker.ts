@@ -1,6 +1,7 @@
 import { createConsent, type Consent } from './consent.js';
 import { deviceContext, pageContext } from './context.js';
 import { createDelivery, drain, type Delivery } from './drain.js';
+import { healthOf } from './health.js';
 import { buildEvent, checkEvent, serializeEvent, type Customer, type EventOptions, type WireEvent } from './event.js';
 import { handOverOnHide } from './handover.js';
 import { eventId } from './id.js';
@@ -10,7 +11,7 @@ import { fail, show } from './misuse.js';
 import { readOptions, type Config, type TrackerOptions } from './options.js';
 import { onPageView } from './page-views.js';
 import { envelopeOf, type Envelope } from './payload.js';
-import { createQueue, type Meta, type Queue } from './queue.js';
+import { createQueue, type Queue } from './queue.js';
 import { isProfileId, type QueuedEvent } from './record.js';
 import { safely } from './safely.js';
 import { createSession, readCustomer, type Session } from './session.js';
@@ -40,8 +41,6 @@ export interface Tracker<Events extends object = EventMap> {
   readonly profileId: string | undefined;
 }
 
-/** What a page knows of the collector's health is trusted this long: it may have gone down since. */
-const HEALTH_FRESH_MS = 300_000;
 /** Events per IndexedDB transaction when a page hands its events over: a burst of thousands makes no long task. */
 const WRITE_CHUNK = 500;
 
@@ -100,7 +99,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     config = checked;
     consent = createConsent(name, config.requireConsent, config.honorPrivacySignals);
     queue = createQueue(name, url, config.maxQueueEvents, config.maxQueueBytes);
-    delivery = createDelivery(queue, config.timeout, envelope, answered, warn);
+    delivery = createDelivery(name, queue, config.timeout, envelope, answered, warn);
     onPageLifecycle(
       () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
       // A pagehide of a still visible page (Firefox closing the tab in front) may be cut off at any
@@ -288,7 +287,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       // finishes it. Should the write land all the same, they are sent twice, never lost.
       records = inWriting().concat(records);
       writing = [];
-      const kept = handOverOnHide(delivery, records, lost, healthy(), spilled);
+      const kept = handOverOnHide(delivery, records, lost, healthOf(config!.name), spilled);
       // The service worker cannot read localStorage: what is kept also goes to IndexedDB, as far as that gets.
       if (kept.length && config!.backgroundSync) {
         queue._add(kept, 0);
@@ -306,22 +305,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     writing = writing.concat(chunks);
     for (const chunk of chunks) {
       if (!session) return; // consent withdrawn meanwhile
-      learn(await queue._add(chunk, lost));
+      await queue._add(chunk, lost);
       lost = 0;
       writing = writing.filter((other) => other != chunk);
     }
-  }
-
-  /** Takes in what the drainer (maybe another tab) knows of the collector, from the queue's meta. */
-  function learn(meta: Meta) {
-    delivery._ok = Math.max(delivery._ok, meta.ok);
-    delivery._failed = Math.max(delivery._failed, meta.failed);
-  }
-
-  /** Whether the collector takes events, as this page knows: true, false, or undefined when nobody knows (or only long ago). */
-  function healthy(): boolean | undefined {
-    const { _ok: ok, _failed: failed } = delivery;
-    if (Math.max(ok, failed) > Date.now() - HEALTH_FRESH_MS) return ok > failed;
   }
 
   async function flush() {

@@ -65,7 +65,7 @@ export async function drainInBackground(lastChance = false, store: UseStore = op
       if (!description) return true;
       const { name, url, context, options, timeout, profile } = description;
       const queue = createQueue(name, url, Infinity, Infinity, store);
-      const delivery = createDelivery(queue, timeout, (first, dropped) => envelopeOf(first, dropped, context, options, profile), () => {}, () => {});
+      const delivery = createDelivery(name, queue, timeout, (first, dropped) => envelopeOf(first, dropped, context, options, profile), () => {}, () => {});
       return exclusively(name, queue, () => drain(delivery, true));
     }),
   );

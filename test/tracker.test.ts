@@ -807,6 +807,29 @@ describe('page hidden', () => {
     expect(allSent()).toContain(id);
   });
 
+  it("a tab that never sent anything itself knows the drainer's answers: it beacons and keeps nothing for a later page", async () => {
+    const drainer = await startAnswered(); // the collector answered 2xx to this tab, moments ago
+    const quiet = await start({ flushInterval: 60_000 }); // another tab: its start read the queue's meta
+    const ids = [quiet.track('a'), quiet.track('b')];
+    hide();
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual(ids);
+    expect(Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'))).toEqual([]); // nothing kept
+    await start(); // a later page has nothing to send again
+    expect(requests).toHaveLength(0);
+    expect(drainer.sessionId).toBe(quiet.sessionId);
+  });
+
+  it("what the drainer knows ages: five minutes after the collector's last answer, a closing tab keeps what it beacons", async () => {
+    await startAnswered();
+    const quiet = await start({ flushInterval: 60 * 60_000 });
+    await vi.advanceTimersByTimeAsync(5 * 60_000 + 1);
+    const id = quiet.track('a');
+    hide();
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual([id]);
+    await start(); // kept as well: the next page sends it again (the collector dedupes by id)
+    expect(allSent()).toEqual([id]);
+  });
+
   it('the session is written on hide', async () => {
     const tracker = await start({ flushInterval: 60_000 });
     await vi.advanceTimersByTimeAsync(5000);

@@ -130,7 +130,14 @@ describe('drainInBackground', () => {
     expect(await left()).toEqual(['a']);
   });
 
-  it('refused events are split and counted as a page does, and a redirect is a failure', async () => {
+  it('a redirect is a failure, never a delivery: nothing leaves the queue', async () => {
+    await pageLeft([record('a')]);
+    vi.stubGlobal('fetch', async () => Object.defineProperties(new Response(null), { type: { value: 'opaqueredirect' }, status: { value: 0 } }));
+    await expect(drainInBackground(false, store)).rejects.toThrow();
+    expect(await left()).toEqual(['a']);
+  });
+
+  it('refused events are split and counted as a page does', async () => {
     await pageLeft([record('a'), record('bad'), record('c')]);
     answer = () => new Response('{}', { status: 200 });
     const statusFor = (ids: string[]) => (ids.includes('bad') ? 422 : 200);

@@ -1,0 +1,58 @@
+// @vitest-environment happy-dom
+// What the tabs of a site know of the collector's health (src/health.ts): in localStorage, so that a
+// closing tab reads at once what the draining tab learnt.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { healthOf, noteAnswer } from '../src/health';
+
+const T0 = Date.UTC(2026, 11, 2, 12);
+
+beforeEach(() => {
+  localStorage.clear();
+  vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('healthOf', () => {
+  it('nobody knows before any answer', () => {
+    expect(healthOf('bt')).toBeUndefined();
+  });
+
+  it('the latest answer decides: a 2xx, then a failure, then a 2xx again', () => {
+    noteAnswer('bt', true);
+    expect(healthOf('bt')).toBe(true);
+    vi.setSystemTime(T0 + 1000);
+    noteAnswer('bt', false);
+    expect(healthOf('bt')).toBe(false);
+    vi.setSystemTime(T0 + 2000);
+    noteAnswer('bt', true);
+    expect(healthOf('bt')).toBe(true);
+    expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: T0 + 2000, failed: T0 + 1000 });
+  });
+
+  it('an answer older than five minutes is no knowledge: the collector may have gone down, or come back, since', () => {
+    noteAnswer('bt', true);
+    vi.setSystemTime(T0 + 300_000);
+    expect(healthOf('bt')).toBe(true);
+    vi.setSystemTime(T0 + 300_001);
+    expect(healthOf('bt')).toBeUndefined();
+  });
+
+  it("each tracker knows its own collector's", () => {
+    noteAnswer('a', false);
+    noteAnswer('b', true);
+    expect([healthOf('a'), healthOf('b')]).toEqual([false, true]);
+  });
+
+  it.each<[string, () => void]>([
+    ['garbage', () => localStorage.setItem('bt:health', 'not json')],
+    ['strings', () => localStorage.setItem('bt:health', '{"ok":"soon"}')],
+    ['localStorage throwing', () => vi.stubGlobal('localStorage', undefined)],
+  ])('%s in its place: nobody knows, and nothing throws', (_name, spoil) => {
+    spoil();
+    expect(healthOf('bt')).toBeUndefined();
+    expect(() => noteAnswer('bt', true)).not.toThrow();
+  });
+});
