@@ -56,7 +56,11 @@ const esm = existsSync(esmFile) && sizes(esmFile);
 // ---- one run: a fresh browser context (its own IndexedDB), one page of one kind ----
 const server = await startDemoServer({ collectorPort: 0, sitePort: 0, memory: true, staticRoots: { public: pagesDir, dist: distDir } });
 const { collector } = server;
-const browser = await chromium.launch({ executablePath: findChromium(), args: ['--disable-gpu', '--disable-quic'] });
+const browser = await chromium.launch({
+  executablePath: findChromium(),
+  // Loopback only: the browser's own background requests (updates, sign-in) find no other host.
+  args: ['--disable-gpu', '--disable-quic', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost'],
+});
 const chromiumVersion = browser.version();
 
 /** Opens `/<kind>.html` on the site (another origin than the collector's) and reads its start-up. */
@@ -264,7 +268,8 @@ const number = (value, digits) =>
 function cell(runs, figure, digits) {
   const values = runs.filter((run) => !run.error).map(figure).filter(Number.isFinite);
   if (!values.length) return runs.some((run) => run.error) ? 'error' : '–';
-  const range = values.length > 1 ? ` (${number(Math.min(...values), digits)}–${number(Math.max(...values), digits)})` : '';
+  const [min, max] = [Math.min(...values), Math.max(...values)].map((value) => number(value, digits));
+  const range = min == max ? '' : ` (${min}–${max})`;
   return number(median(values), digits) + range;
 }
 const longTasksCell = (runs, key) =>
