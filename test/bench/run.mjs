@@ -272,8 +272,13 @@ function cell(runs, figure, digits) {
   const range = min == max ? '' : ` (${min}–${max})`;
   return number(median(values), digits) + range;
 }
-const longTasksCell = (runs, key) =>
-  ['count', 'total', 'longest'].map((figure) => number(median(runs.filter((run) => !run.error).map((run) => run[key][figure])), 0)).join(' / ');
+/** Each run's count / total / longest, in run order (a median of a few counts would invent long tasks under 50 ms). */
+function longTasksCell(runs, key) {
+  const figures = runs.filter((run) => !run.error).map((run) => run[key]);
+  if (!figures.length) return '–';
+  if (figures.every(({ count }) => count == 0)) return '0';
+  return figures.map(({ count, total, longest }) => (count ? `${count} / ${number(total, 0)} / ${number(longest, 0)}` : '0')).join(' · ');
+}
 const deliveredCell = (runs, n) => {
   const done = runs.filter((run) => !run.error);
   const late = done.filter((run) => !run.complete);
@@ -330,7 +335,8 @@ console.log(rows.join('\n'));
 console.log();
 if (esm) console.log(`dist/index.js (ESM, before the app's bundler and minifier): ${number(esm.minified)} B, ${number(esm.gzip)} B gzip -9, ${number(esm.brotli)} B brotli`);
 console.log('Medians, (min–max) over runs; each run a fresh browser context. The no-op page is measured over the window the script');
-console.log(`build took in the run before it (at most ${NOOP_WINDOW_CAP / 1000} s). Long tasks: PerformanceObserver longtask (over 50 ms).`);
+console.log(`build took in the run before it (at most ${NOOP_WINDOW_CAP / 1000} s). Long tasks (PerformanceObserver longtask, over 50 ms): each run's`);
+console.log('count / total ms / longest ms, in run order, or 0 when no run had any.');
 console.log("Requests: POST /track in the collector's raw log; body bytes from it too (headers and the CORS preflight not counted).");
 if (profile) console.log(`\n${summariseProfile(profile, distDir, repoRoot)}`);
 console.log(`\n${((Date.now() - began) / 1000).toFixed(0)} s`);
