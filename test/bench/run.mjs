@@ -39,6 +39,8 @@ const SETTLE_MS = 300;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const began = Date.now();
+// Other work on a shared machine shows in every timing: the load says how much there was.
+const loadAtStart = os.loadavg()[0];
 
 // ---- bytes ----
 const sizes = (file) => {
@@ -328,6 +330,7 @@ for (const [name, n, label] of [
 }
 
 console.log(`beacon-tracker bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: Chromium ${chromiumVersion}, ${os.cpus().length} cores, node ${process.version}, build ${path.relative(repoRoot, distDir) || '.'}/`);
+console.log(`load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`);
 console.log();
 console.log('| figure | script build | no-op page |');
 console.log('|---|---:|---:|');
