@@ -7,11 +7,12 @@ import path from 'node:path';
 /**
  * @param {{ nodes: Array<{ id: number, callFrame: { functionName: string, url: string, lineNumber: number, columnNumber: number } }>,
  *   samples: number[], timeDeltas: number[] }} profile
+ * @param {string} title  what was profiled
  * @param {string} distDir  where tracker.min.js and its .map are
  * @param {string} repoRoot  source paths are shown relative to it
  * @returns {string}
  */
-export function summariseProfile({ nodes, samples, timeDeltas }, distDir, repoRoot, top = 15) {
+export function summariseProfile({ nodes, samples, timeDeltas }, title, distDir, repoRoot, top = 15) {
   const mapFile = path.join(distDir, 'tracker.min.js.map');
   const map = existsSync(mapFile) ? JSON.parse(readFileSync(mapFile, 'utf8')) : undefined;
   const sourceMap = map && new SourceMap(map);
@@ -47,8 +48,7 @@ export function summariseProfile({ nodes, samples, timeDeltas }, distDir, repoRo
   const percent = (us) => `${Math.round((100 * us) / busy)}%`.padStart(4);
   const ranked = (totals) => [...totals].sort((a, b) => b[1] - a[1]);
   return [
-    `CPU profile of one more 1,000-event burst of the script build, from the first call until the collector held all`,
-    `(100 µs sampling; the profiler slows the page): ${(busy / 1000).toFixed(0)} ms sampled outside (idle).`,
+    `${title}: ${(busy / 1000).toFixed(0)} ms sampled outside (idle).`,
     `self ms     %  function`,
     ...ranked(byFunction).slice(0, top).map(([label, us]) => `${ms(us)} ${percent(us)}  ${label}`),
     `by file: ${ranked(byFile).slice(0, 8).map(([file, us]) => `${file} ${(us / 1000).toFixed(0)} ms`).join(', ')}`,

@@ -4,7 +4,7 @@
 //
 //   npm run bench                  build, then measure (about 1.5 minutes on 2 cores; no repetition starts after 3)
 //   npm run bench -- --reps 5      runs of each 1,000-event scenario (5); --reps-10k for the 10,000 ones (2)
-//   npm run bench -- --profile     also a CPU profile of one more 1,000-event run: top functions by self time
+//   npm run bench -- --profile     also CPU profiles of one more 1,000- and 10,000-event run: top functions by self time
 //   npm run bench -- --dist DIR    measure another build (DIR holds tracker.min.js), relative to the repo
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -221,7 +221,7 @@ async function pair(results, name, measure) {
 }
 
 const results = {};
-let profile;
+const profiles = [];
 try {
   await burst('tracker', 100).catch(() => {}); // warms the browser and the servers, not the tracker: a fresh context each run
   for (let rep = 0; rep < Math.max(+options.reps, +options['reps-10k']); rep++) {
@@ -235,14 +235,14 @@ try {
       await pair(results, 'offline10k', (kind, extra) => offline(kind, 10_000, extra));
     }
   }
-  if (options.profile) profile = await profileBurst(1000);
+  if (options.profile) for (const n of [1000, 10_000]) profiles.push([n, await profileBurst(n)]);
 } finally {
   process.stderr.write('\n');
   await browser.close().catch(() => {});
   await server.close();
 }
 
-/** One more 1,000-event burst of the script build under the CPU profiler (100 µs sampling), until delivered. */
+/** One more burst of n events of the script build under the CPU profiler (100 µs sampling), until delivered. */
 async function profileBurst(n) {
   const { context, page, cdp } = await open('tracker');
   try {
@@ -341,5 +341,8 @@ console.log('Medians, (min–max) over runs; each run a fresh browser context. T
 console.log(`build took in the run before it (at most ${NOOP_WINDOW_CAP / 1000} s). Long tasks (PerformanceObserver longtask, over 50 ms): each run's`);
 console.log('count / total ms / longest ms, in run order, or 0 when no run had any.');
 console.log("Requests: POST /track in the collector's raw log; body bytes from it too (headers and the CORS preflight not counted).");
-if (profile) console.log(`\n${summariseProfile(profile, distDir, repoRoot)}`);
+for (const [n, profile] of profiles) {
+  const title = `CPU profile of one more burst of ${number(n)} events, from the first call until the collector held all (100 µs sampling; the profiler slows the page)`;
+  console.log(`\n${summariseProfile(profile, title, distDir, repoRoot)}`);
+}
 console.log(`\n${((Date.now() - began) / 1000).toFixed(0)} s`);
