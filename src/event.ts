@@ -64,7 +64,8 @@ export function checkEvent(type: string, properties: any, contextOfUse: unknown,
   // DM Hub's custom event types start with c_, and are 32 characters at most.
   if (/^c_/.test(type) && type.length > 32) fail(`track(): ${show(type)} is over 32 characters`);
   for (const [field, characters] of DM_HUB_LIMITS) {
-    if (properties && String(properties[field] ?? '').length > characters) fail(`track(): ${field} is over ${characters} characters`);
+    const value = properties && properties[field];
+    if (typeof value == 'string' && value.length > characters) fail(`track(): ${field} is over ${characters} characters`);
   }
   const missing = required.filter((name) => !properties || properties[name] === undefined);
   if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
@@ -84,13 +85,19 @@ export function buildEvent(
   contextOfUse?: string,
   customer?: Customer,
 ): WireEvent {
+  const wireOptions: Record<string, unknown> = { ...options };
+  if (contextOfUse) wireOptions.context = contextOfUse;
+  if (mode) wireOptions.mode = mode;
+  if (contextInfo) wireOptions.contextInfo = contextInfo;
+  const wireContext: WireEvent['context'] = { page };
+  if (customer) wireContext.customer = customer;
   return {
     id,
     type,
     time: { create: new Date(time).toISOString() },
     properties: (properties || {}) as Record<string, unknown>,
-    options: { ...options, ...(contextOfUse && { context: contextOfUse }), ...(mode && { mode }), ...(contextInfo && { contextInfo }) },
-    context: { page, ...(customer && { customer }), ...(typeof context == 'object' && context) },
+    options: wireOptions,
+    context: typeof context == 'object' ? { ...wireContext, ...context } : wireContext,
   };
 }
 

@@ -24,7 +24,12 @@ function pooledRandom(bytes: number): Uint8Array {
  * A new event id: a nanoid, 21 characters of nanoid's URL-safe alphabet (126 random bits), made as
  * nanoid() makes them but from the pool.
  */
-export const eventId = (): string => pooledRandom(21).reduce((id, byte) => id + urlAlphabet[byte & 63], '');
+export function eventId(): string {
+  const bytes = pooledRandom(21);
+  let id = '';
+  for (let i = 0; i < 21; i++) id += urlAlphabet[bytes[i] & 63];
+  return id;
+}
 
 /**
  * A random UUID v4, as ContactHub's create_session_id and Tracardi advise for session ids.

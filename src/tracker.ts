@@ -74,6 +74,8 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   let writing: QueuedEvent[][] = [];
   /** Hands `pending` over when the batch is full or has waited flushInterval. */
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The timer armed is for now (a full batch, an immediate event), not for the flush interval. */
+  let flushSoon = false;
   /** Drains again when the collector may be tried again, or another tab's lease may be over. */
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** Events this page dropped (refused by track(), collect() or beforeSend), until a write to the queue carries the count. */
@@ -204,10 +206,12 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     return id;
   }
 
-  /** Hands the batch over in `ms`, or sooner: a full batch or an immediate event does not wait. */
+  /** Hands the batch over in `ms`, unless a timer is armed as soon: a full batch or an immediate event does not wait. */
   function schedule(ms: number) {
-    if (!ms) clearTimeout(flushTimer);
-    if (!ms || !flushTimer) flushTimer = setTimeout(flush, ms);
+    if (flushTimer && (ms || flushSoon)) return; // track() runs on every click: one timer per batch
+    clearTimeout(flushTimer);
+    flushSoon = !ms;
+    flushTimer = setTimeout(flush, ms);
   }
 
   function publish(action: string, entity: string, data?: object, eventOptions?: EventOptions) {
@@ -277,6 +281,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     const lost = dropped;
     clearTimeout(flushTimer);
     flushTimer = undefined;
+    flushSoon = false;
     pending = [];
     dropped = 0;
     session._save(hiding);
