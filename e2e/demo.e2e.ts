@@ -82,19 +82,19 @@ it('the QA page shows events queue while the collector is down and drain when it
     expect(received()).toBe(6);
 
     // What a closing page left in localStorage is shown, then taken in and delivered by this page's next drain.
-    const handoverId = `handover-${Date.now()}`;
+    const leftId = `left-${Date.now()}`;
     await page.evaluate(({ id, url }) => {
       const tracker = (window as any).tracker;
       const event = JSON.stringify({ id, type: 'left-behind', time: { create: new Date().toISOString() }, properties: {}, options: {}, context: {} });
-      const record = { id, url, source: 'demo', session: tracker.sessionId, profile: tracker.profileId, event };
-      localStorage.setItem(`beacon-tracker:${Math.random()}`, JSON.stringify({ events: [record], dropped: 0 }));
-    }, { id: handoverId, url: demo.collectorUrl });
-    await waitFor(async () => (await text(page, '#handover-count')) == '1', { what: 'the page to show the localStorage handover' });
-    expect(await text(page, '#handover-items')).toContain(handoverId);
+      const record = { id, url, source: 'demo', session: tracker.sessionId, profile: tracker.profileId, event, at: Date.now() };
+      localStorage.setItem(`beacon-tracker:${Math.random()}`, JSON.stringify({ name: 'bt', events: [record], dropped: 0 }));
+    }, { id: leftId, url: demo.collectorUrl });
+    await waitFor(async () => (await text(page, '#left-count')) == '1', { what: 'the page to show the event a closed page left' });
+    expect(await text(page, '#left-items')).toContain(leftId);
     await page.click('#track-view');
     await page.click('#flush');
-    await waitFor(() => demo.collector.store.get(handoverId), { what: 'the handed-over event at the collector', timeout: 15_000 });
-    await waitFor(async () => (await text(page, '#handover-count')) == '0', { what: 'the handover gone from localStorage' });
+    await waitFor(() => demo.collector.store.get(leftId), { what: 'the event a closed page left, at the collector', timeout: 15_000 });
+    await waitFor(async () => (await text(page, '#left-count')) == '0', { what: 'the entry gone from localStorage' });
     expect(await page.evaluate(() => (window as unknown as { e2eErrors: string[] }).e2eErrors)).toEqual([]);
   } finally {
     await context.close();

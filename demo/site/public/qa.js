@@ -71,15 +71,19 @@ async function admin(path, body) {
   return answer;
 }
 
-// ---- the IndexedDB queue ------------------------------------------------------------------------
+// ---- the tracker's storage (docs/storage.md) ---------------------------------------------------
+
+/** The tracker's name (the script's data-name, 'bt' by default): its key in IndexedDB and localStorage. */
+const trackerName = document.querySelector('script[data-url]')?.dataset.name || 'bt';
 
 /**
- * The tracker's queue as stored: `{ events, dropped }`, empty when the database or store is missing.
- * Opened without a version; when the database does not exist yet the upgrade is aborted, so this
- * page never creates it (an empty database without the store would keep the tracker out of it).
+ * The tracker's queue as stored: its events, oldest first, and its meta (`{ count, bytes, dropped, lease, ok,
+ * failed }`), both empty when the database or store is missing. Opened without a version; when the database
+ * does not exist yet the upgrade is aborted, so this page never creates it (an empty database without the
+ * store would keep the tracker out of it).
  */
 function readQueue() {
-  const empty = { events: [], dropped: 0 };
+  const empty = { events: [], meta: {} };
   return new Promise((resolve) => {
     let request;
     try {
@@ -93,52 +97,47 @@ function readQueue() {
     request.onsuccess = () => {
       const db = request.result;
       db.onversionchange = () => db.close();
-      if (!db.objectStoreNames.contains('queue')) {
+      const done = (value) => {
         db.close();
-        return resolve(empty);
-      }
+        resolve(value);
+      };
+      if (!db.objectStoreNames.contains('queue')) return done(empty);
       try {
-        const get = db.transaction('queue', 'readonly').objectStore('queue').get('queue');
-        get.onsuccess = () => {
-          db.close();
-          resolve(get.result || empty);
-        };
-        get.onerror = () => {
-          db.close();
-          resolve(empty);
-        };
+        const store = db.transaction('queue', 'readonly').objectStore('queue');
+        // Every event of this tracker, for any collector: the keys [name, url, at, id] sort between these two.
+        const events = store.getAll(IDBKeyRange.bound([trackerName, ''], [trackerName, []]));
+        const meta = store.get([trackerName]);
+        meta.onsuccess = () => done({ events: events.result, meta: meta.result || {} });
+        meta.onerror = events.onerror = () => done(empty);
       } catch {
-        db.close();
-        resolve(empty);
+        done(empty);
       }
     };
   });
 }
 
 /**
- * What closing pages left in localStorage (`beacon-tracker:<random>` → `{ events, dropped }`), waiting
- * for the next page of the site to move it into IndexedDB.
+ * The events closing pages left in localStorage (`beacon-tracker:<random>` → `{ name, events, dropped }`),
+ * waiting for the next page of the site to move them into IndexedDB.
  */
-function readHandovers() {
+function readLeftByClosedPages() {
   const events = [];
   let keys = [];
   try {
     keys = Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
   } catch {
-    return { entries: 0, events }; // storage blocked
+    return events; // storage blocked
   }
-  let entries = 0;
   for (const key of keys) {
     try {
       const value = JSON.parse(localStorage.getItem(key));
-      if (!value || !Array.isArray(value.events)) continue;
-      entries += 1;
-      events.push(...value.events);
+      // An entry without a name is an earlier version's: the tracker takes it too.
+      if (value && Array.isArray(value.events) && (!value.name || value.name == trackerName)) events.push(...value.events);
     } catch {
       // not the tracker's after all
     }
   }
-  return { entries, events };
+  return events;
 }
 
 function typeOf(record) {
@@ -156,19 +155,19 @@ async function refreshTracker() {
   text('session-id', tracker ? tracker.sessionId : 'tracker not loaded');
   text('profile-id', tracker ? tracker.profileId || '(not given by the collector yet)' : '');
 
-  const { events = [], dropped = 0 } = await readQueue();
+  const { events, meta } = await readQueue();
   text('queue-count', events.length);
   $('queue-count').classList.toggle('warn', events.length > 0);
-  $('queue-dropped').textContent = dropped ? `Dropped, not yet reported: ${dropped}.` : '';
+  $('queue-dropped').textContent = meta.dropped ? `Dropped, not yet reported: ${meta.dropped}.` : '';
   const last = events.slice(-QUEUE_SHOWN).reverse();
   const rows = last.map((record) => [typeOf(record), record.id]);
   if (events.length > QUEUE_SHOWN) rows.push([`… and ${events.length - QUEUE_SHOWN} older`, '']);
   fillTable('queue-items', rows, 'Empty', 2);
 
-  const handovers = readHandovers();
-  text('handover-count', handovers.events.length);
-  $('handover-count').classList.toggle('warn', handovers.events.length > 0);
-  fillTable('handover-items', handovers.events.slice(-QUEUE_SHOWN).reverse().map((record) => [typeOf(record), record.id]), 'None', 2);
+  const left = readLeftByClosedPages();
+  text('left-count', left.length);
+  $('left-count').classList.toggle('warn', left.length > 0);
+  fillTable('left-items', left.slice(-QUEUE_SHOWN).reverse().map((record) => [typeOf(record), record.id]), 'None', 2);
 }
 
 /** What the collector received: through the site's /admin API, or straight from the collector when the CSP forbids /admin. */
