@@ -1,11 +1,15 @@
 // The QA page: buttons that drive the tracker and the demo collector, and a live view (polled every
-// second) of the tracker's ids, its IndexedDB queue and what the collector received.
-// An external script on purpose: the page works under a strict CSP (script-src 'self').
+// second) of the tracker's ids, consent and customer, its IndexedDB queue, what the collector received,
+// and a timeline of all of it. It reads the tracker's storage (docs/storage.md), so the tracker ships no
+// debug code. An external module on purpose: the page works under a strict CSP (script-src 'self').
+import { createTimeline, drawTimeline, KINDS, totals } from './timeline.js';
 
 const POLL_MS = 1000;
 const QUEUE_SHOWN = 8;
+const RECEIVED_SHOWN = 20;
 const collectorUrl = document.body.dataset.collector;
 const $ = (id) => document.getElementById(id);
+const timeline = createTimeline();
 
 /** Set when the page's CSP forbids fetching the site's own /admin API (connect-src without 'self'). */
 let adminBlocked = false;
@@ -15,16 +19,22 @@ addEventListener('securitypolicyviolation', (event) => {
 
 // ---- small helpers ------------------------------------------------------------------------------
 
+/** A time of day as 14:05:09, the same width at every hour. */
+const clock = (ms) => new Date(ms).toLocaleTimeString('en-GB');
+
+/** Adds a line at the bottom of the log, and keeps it in view unless the reader scrolled up. */
 function log(message, kind = 'info') {
   const item = document.createElement('li');
   item.className = kind;
   const time = document.createElement('span');
   time.className = 'muted';
-  time.textContent = new Date().toLocaleTimeString();
+  time.textContent = clock(Date.now());
   item.append(time, ' ', message);
   const list = $('log');
-  list.prepend(item);
-  while (list.children.length > 30) list.lastElementChild.remove();
+  const following = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+  list.append(item);
+  while (list.children.length > 50) list.firstElementChild.remove();
+  if (following) list.scrollTop = list.scrollHeight;
 }
 
 function text(id, value) {
@@ -33,26 +43,28 @@ function text(id, value) {
   if (element.textContent !== next) element.textContent = next;
 }
 
-/** Replaces a tbody's rows; `rows` are arrays of cell texts. */
+/** Replaces a tbody's rows; `rows` are arrays of cells, each a text or `{ text, className, title }`. */
 function fillTable(id, rows, emptyText, columns) {
   const body = $(id);
-  const cells = rows.length ? rows : [[emptyText]];
   const fragment = document.createDocumentFragment();
-  for (const row of cells) {
+  for (const row of rows.length ? rows : [[{ text: emptyText, className: 'muted' }]]) {
     const tr = document.createElement('tr');
-    for (const value of row) {
+    for (const cell of row) {
       const td = document.createElement('td');
-      td.textContent = value;
-      if (!rows.length) {
-        td.colSpan = columns;
-        td.className = 'muted';
-      }
+      const { text = cell, className = '', title = '' } = typeof cell == 'object' ? cell : {};
+      td.textContent = text;
+      if (className) td.className = className;
+      if (title) td.title = title;
+      if (!rows.length) td.colSpan = columns;
       tr.append(td);
     }
     fragment.append(tr);
   }
   body.replaceChildren(fragment);
 }
+
+/** A cell of an id: it may break anywhere on a narrow page, where other cells break between words only. */
+const idCell = (value) => ({ text: value, className: 'id' });
 
 async function getJson(path) {
   const response = await fetch(path, { cache: 'no-store' });
@@ -71,15 +83,19 @@ async function admin(path, body) {
   return answer;
 }
 
-// ---- the IndexedDB queue ------------------------------------------------------------------------
+// ---- the tracker's storage ----------------------------------------------------------------------
+
+/** The tracker's name (the script's data-name, 'bt' by default): its key in IndexedDB and localStorage. */
+const trackerName = document.querySelector('script[data-url]')?.dataset.name || 'bt';
 
 /**
- * The tracker's queue as stored: `{ events, dropped }`, empty when the database or store is missing.
- * Opened without a version; when the database does not exist yet the upgrade is aborted, so this
- * page never creates it (an empty database without the store would keep the tracker out of it).
+ * The tracker's queue as stored: its events, oldest first, and its meta (`{ count, bytes, dropped, lease, ok,
+ * failed }`), both empty when the database or store is missing. Opened without a version; when the database
+ * does not exist yet the upgrade is aborted, so this page never creates it (an empty database without the
+ * store would keep the tracker out of it).
  */
 function readQueue() {
-  const empty = { events: [], dropped: 0 };
+  const empty = { events: [], meta: {} };
   return new Promise((resolve) => {
     let request;
     try {
@@ -93,94 +109,142 @@ function readQueue() {
     request.onsuccess = () => {
       const db = request.result;
       db.onversionchange = () => db.close();
-      if (!db.objectStoreNames.contains('queue')) {
+      const done = (value) => {
         db.close();
-        return resolve(empty);
-      }
+        resolve(value);
+      };
+      if (!db.objectStoreNames.contains('queue')) return done(empty);
       try {
-        const get = db.transaction('queue', 'readonly').objectStore('queue').get('queue');
-        get.onsuccess = () => {
-          db.close();
-          resolve(get.result || empty);
-        };
-        get.onerror = () => {
-          db.close();
-          resolve(empty);
-        };
+        const store = db.transaction('queue', 'readonly').objectStore('queue');
+        // Every event of this tracker, for any collector: the keys [name, url, at, id] sort between these two.
+        const events = store.getAll(IDBKeyRange.bound([trackerName, ''], [trackerName, []]));
+        const meta = store.get([trackerName]);
+        meta.onsuccess = () => done({ events: events.result, meta: meta.result || {} });
+        meta.onerror = events.onerror = () => done(empty);
       } catch {
-        db.close();
-        resolve(empty);
+        done(empty);
       }
     };
   });
 }
 
 /**
- * What closing pages left in localStorage (`beacon-tracker:<random>` → `{ events, dropped }`), waiting
- * for the next page of the site to move it into IndexedDB.
+ * The events closing pages left in localStorage (`beacon-tracker:<random>` → `{ name, events, dropped }`),
+ * waiting for the next page of the site to move them into IndexedDB.
  */
-function readHandovers() {
+function readLeftByClosedPages() {
   const events = [];
   let keys = [];
   try {
     keys = Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
   } catch {
-    return { entries: 0, events }; // storage blocked
+    return events; // storage blocked
   }
-  let entries = 0;
   for (const key of keys) {
     try {
       const value = JSON.parse(localStorage.getItem(key));
-      if (!value || !Array.isArray(value.events)) continue;
-      entries += 1;
-      events.push(...value.events);
+      // An entry without a name is an earlier version's: the tracker takes it too.
+      if (value && Array.isArray(value.events) && (!value.name || value.name == trackerName)) events.push(...value.events);
     } catch {
       // not the tracker's after all
     }
   }
-  return { entries, events };
+  return events;
 }
 
-function typeOf(record) {
+/** A localStorage value of the tracker's (`bt:customer`, `bt:consent`), or null. */
+function stored(suffix) {
   try {
-    return JSON.parse(record.event).type;
+    return localStorage.getItem(`${trackerName}:${suffix}`);
   } catch {
-    return '?';
+    return null;
+  }
+}
+
+/** `{ id, externalId }` as words: "c-42", "external crm-9", or both. */
+function describeCustomer(customer) {
+  if (!customer || typeof customer != 'object') return '';
+  return [customer.id, customer.externalId && `external ${customer.externalId}`].filter(Boolean).join(' · ');
+}
+
+/** The cells every event shows: its type, context of use and mode, and customer. */
+function describeEvent(event) {
+  const options = event.options || {};
+  return [
+    event.type,
+    [options.context, options.mode].filter(Boolean).join(' · ') || { text: 'none', className: 'muted' },
+    describeCustomer(event.context && event.context.customer) || { text: 'anonymous', className: 'muted' },
+  ];
+}
+
+/** A queued record's cells: its `event` is the wire event's JSON, or a collect()'s properties (its type is in `path`). */
+function describeRecord(record) {
+  if (/^\/collect\//.test(record.path || '')) {
+    return [`${decodeURIComponent(record.path.split('/')[2])} (collect)`, { text: 'none', className: 'muted' }, { text: 'profile-less', className: 'muted' }, idCell(record.id)];
+  }
+  try {
+    return [...describeEvent(JSON.parse(record.event)), idCell(record.id)];
+  } catch {
+    return ['unreadable', '', '', idCell(record.id)];
   }
 }
 
 // ---- polling ------------------------------------------------------------------------------------
 
+/** The sessions this page has seen its tracker use (a reset starts a new one): "this browser" in the received events. */
+const ownSessions = new Set();
+
 async function refreshTracker() {
   const tracker = window.tracker;
-  text('session-id', tracker ? tracker.sessionId : 'tracker not loaded');
+  if (tracker && tracker.sessionId) ownSessions.add(tracker.sessionId);
+  text('session-id', tracker ? tracker.sessionId || 'none: consent refused' : 'tracker not loaded');
   text('profile-id', tracker ? tracker.profileId || '(not given by the collector yet)' : '');
+  let customer;
+  try {
+    customer = JSON.parse(stored('customer'));
+  } catch {}
+  text('customer', describeCustomer(customer) || 'anonymous (identify() not called)');
+  const consent = stored('consent');
+  text('consent', consent == '1' ? 'given' : consent == '0' ? 'refused: nothing is stored or sent' : 'not asked (this site tracks without asking)');
+  $('consent').className = consent == '0' ? 'bad-text' : '';
 
-  const { events = [], dropped = 0 } = await readQueue();
+  const { events, meta } = await readQueue();
+  timeline.waiting(events.length);
+  text('waiting-now', events.length);
   text('queue-count', events.length);
   $('queue-count').classList.toggle('warn', events.length > 0);
-  $('queue-dropped').textContent = dropped ? `Dropped, not yet reported: ${dropped}.` : '';
-  const last = events.slice(-QUEUE_SHOWN).reverse();
-  const rows = last.map((record) => [typeOf(record), record.id]);
-  if (events.length > QUEUE_SHOWN) rows.push([`… and ${events.length - QUEUE_SHOWN} older`, '']);
-  fillTable('queue-items', rows, 'Empty', 2);
+  $('queue-dropped').textContent = meta.dropped ? `Dropped, not yet reported: ${meta.dropped}.` : '';
+  text('collector-answers', [meta.ok && `last 2xx ${clock(meta.ok)}`, meta.failed && `last failure ${clock(meta.failed)}`].filter(Boolean).join(' · ') || 'no answer yet');
+  const rows = events.slice(-QUEUE_SHOWN).reverse().map(describeRecord);
+  if (events.length > QUEUE_SHOWN) rows.push([{ text: `… and ${events.length - QUEUE_SHOWN} older`, className: 'muted' }, '', '', '']);
+  fillTable('queue-items', rows, 'Empty', 4);
 
-  const handovers = readHandovers();
-  text('handover-count', handovers.events.length);
-  $('handover-count').classList.toggle('warn', handovers.events.length > 0);
-  fillTable('handover-items', handovers.events.slice(-QUEUE_SHOWN).reverse().map((record) => [typeOf(record), record.id]), 'None', 2);
+  const left = readLeftByClosedPages();
+  for (const record of events.concat(left)) if (record.session) ownSessions.add(record.session);
+  text('left-count', left.length);
+  $('left-count').classList.toggle('warn', left.length > 0);
+  fillTable('left-items', left.slice(-QUEUE_SHOWN).reverse().map(describeRecord), 'None', 4);
 }
 
-/** What the collector received: through the site's /admin API, or straight from the collector when the CSP forbids /admin. */
-async function receivedAndStats() {
+/** Reads through the site's /admin API, or straight from the collector when the CSP forbids /admin. */
+async function read(adminPath, collectorPath) {
   if (!adminBlocked) {
     try {
-      return await Promise.all([getJson('/admin/query?sort=desc&size=20'), getJson('/admin/stats')]);
+      return await getJson(`/admin/${adminPath}`);
     } catch (error) {
       if (!adminBlocked) throw error;
     }
   }
-  return Promise.all([getJson(`${collectorUrl}/events?sort=desc&size=20`), getJson(`${collectorUrl}/stats`)]);
+  return getJson(`${collectorUrl}/${collectorPath}`);
+}
+
+/** The newest events the collector received; with "this browser only", those of this browser's sessions. */
+async function receivedEvents() {
+  const query = (filter) => read(`query?${filter}`, `events?${filter}`).then((answer) => answer.items);
+  const order = `sort=desc&size=${RECEIVED_SHOWN}`;
+  if (!$('this-browser').checked) return query(order);
+  const lists = await Promise.all([...ownSessions].map((session) => query(`session=${encodeURIComponent(session)}&${order}`)));
+  return lists.flat().sort((a, b) => b.time.create.localeCompare(a.time.create)).slice(0, RECEIVED_SHOWN);
 }
 
 function describeFault(fault) {
@@ -195,16 +259,16 @@ function describeFault(fault) {
   }
 }
 
-async function refreshCollector() {
+async function refreshCollectorState() {
   const badge = $('collector-state');
   try {
     // Once the CSP blocked /admin, stop asking: each try would be one more violation in the console.
     if (adminBlocked) throw new Error('blocked by CSP');
     const state = await getJson('/admin/state');
     const fault = state.fault || { mode: 'ok' };
-    const failing = state.down || fault.mode !== 'ok';
-    badge.textContent = state.down ? 'down' : fault.mode === 'ok' ? 'up' : 'up, faulty';
-    badge.className = `badge ${state.down ? 'bad' : failing ? 'warn' : 'good'}`;
+    timeline.collectorState(state.down, fault.mode != 'ok');
+    badge.textContent = state.down ? 'down' : fault.mode == 'ok' ? 'up' : 'up, faulty';
+    badge.className = `badge ${state.down ? 'bad' : fault.mode == 'ok' ? 'good' : 'warn'}`;
     text('collector-fault', describeFault(fault));
     $('admin-error').hidden = true;
   } catch (error) {
@@ -216,51 +280,83 @@ async function refreshCollector() {
       ? "The page's CSP (connect-src) blocks the site's /admin API: state and controls are unavailable; received events are read from the collector."
       : `Admin API unreachable: ${error.message}`;
   }
+}
 
+async function refreshReceived() {
   try {
-    const [query, stats] = await receivedAndStats();
+    const [items, stats] = await Promise.all([receivedEvents(), read('stats', 'stats')]);
+    timeline.stats(stats);
     text('stat-events', stats.events);
     text('stat-requests', stats.requests);
     text('stat-duplicates', stats.duplicates);
     text('stat-status', Object.entries(stats.byStatus || {}).map(([status, count]) => `${status}: ${count}`).join('  ·  '));
-    fillTable(
-      'received-items',
-      query.items.map((event) => [
-        new Date(event.time.insert || event.time.create).toLocaleTimeString(),
-        event.type,
-        event.source ? event.source.id : '',
-        event.id,
-      ]),
-      'Nothing yet',
-      4,
-    );
+    const rows = items.map((event) => {
+      const received = Date.parse(event.time.insert || event.time.create);
+      const late = (received - Date.parse(event.time.create)) / 1000;
+      const session = event.session ? event.session.id : '';
+      const seen = event.seen > 1 ? ` (sent ${event.seen == 2 ? 'twice' : `${event.seen} times`}, stored once)` : '';
+      return [
+        late >= 2 ? `${clock(received)} +${Math.round(late)} s` : clock(received),
+        ...describeEvent(event),
+        session ? { text: session, className: ownSessions.has(session) ? 'id own' : 'id', title: ownSessions.has(session) ? "this browser's" : '' } : { text: 'none', className: 'muted' },
+        idCell(event.id + seen),
+      ];
+    });
+    fillTable('received-items', rows, $('this-browser').checked ? 'Nothing from this browser yet' : 'Nothing yet', 6);
   } catch (error) {
     // Only when the collector is read directly (strict CSP) and it is down.
-    fillTable('received-items', [], `Unavailable: ${error.message}`, 4);
+    fillTable('received-items', [], `Unavailable: ${error.message}`, 6);
   }
 }
 
+function drawPlot() {
+  const buckets = timeline.buckets();
+  drawTimeline($('timeline'), buckets, Math.round($('timeline-plot').getBoundingClientRect().width));
+  const sums = totals(buckets);
+  for (const key of ['tracked', 'received', ...KINDS]) text(`total-${key}`, sums[key]);
+}
+
+/** The collector is read one refresh at a time: its stats are differences between two reads, in order. */
+let collectorRead = Promise.resolve();
+const refreshCollector = () => (collectorRead = collectorRead.then(() => Promise.allSettled([refreshCollectorState(), refreshReceived()])));
+
 async function poll() {
   await Promise.allSettled([refreshTracker(), refreshCollector()]);
+  drawPlot();
   setTimeout(poll, POLL_MS);
 }
 
 // ---- buttons ------------------------------------------------------------------------------------
 
-function track(type, properties) {
-  if (!window.tracker) return log('The tracker did not load (/dist/tracker.min.js).', 'error');
-  const id = window.tracker.track(type, properties);
-  if (id) log(`tracked ${type} ${id}`);
-  else log(`${type} refused by the tracker (see the console)`, 'error');
+function onClick(id, handler) {
+  $(id).addEventListener('click', handler);
+}
+
+/** Calls a tracker method, or says that the tracker did not load. */
+function withTracker(action) {
+  if (window.tracker) return action(window.tracker);
+  log('The tracker did not load (/dist/tracker.min.js).', 'error');
+}
+
+/** The id track() or identify() gave, logged and plotted; '' (not taken) is logged with the reason. */
+function tracked(what, id) {
+  if (id) {
+    log(`${what} tracked: ${id}`);
+    timeline.tracked();
+    drawPlot();
+  } else if (stored('consent') == '0') log(`${what} not taken: consent refused`);
+  else log(`${what} refused by the tracker (see the console)`, 'error');
   refreshTracker();
+}
+
+function track(type, properties) {
+  const mode = $('mode').value;
+  const options = { context: $('context').value, ...(mode && { mode }) };
+  withTracker((tracker) => tracked(`${type} (${Object.values(options).join(' · ')})`, tracker.track(type, properties, options)));
 }
 
 function newOrderId() {
   $('order-id').value = `ORD-${Date.now().toString(36).toUpperCase()}`;
-}
-
-function onClick(id, handler) {
-  $(id).addEventListener('click', handler);
 }
 
 /** An admin action, logged; the state is refreshed at once. */
@@ -316,12 +412,57 @@ $('custom-form').addEventListener('submit', (event) => {
   track(parsed.type.trim(), parsed.properties || {});
 });
 
-onClick('flush', async () => {
-  if (!window.tracker) return log('The tracker did not load.', 'error');
-  await window.tracker.flush();
-  log('flush() resolved: delivered, or safely queued');
-  refreshTracker();
+$('identify-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const customer = $('customer-id').value.trim();
+  withTracker((tracker) => tracked(`identify ${customer}`, tracker.identify(customer)));
 });
+
+onClick('consent-give', () =>
+  withTracker((tracker) => {
+    tracker.consent(true);
+    log('consent given: events are stored and sent');
+    refreshTracker();
+  }),
+);
+
+onClick('consent-refuse', () =>
+  withTracker((tracker) => {
+    tracker.consent(false);
+    log('consent refused: session, customer and queued events deleted; nothing more is stored or sent');
+    refreshTracker();
+  }),
+);
+
+onClick('reset', () =>
+  withTracker((tracker) => {
+    tracker.reset();
+    log(tracker.sessionId ? `reset: new session ${tracker.sessionId}, no profile, no customer` : 'reset: nothing to forget (consent refused)');
+    refreshTracker();
+  }),
+);
+
+// flush() resolves once the events are delivered or safely queued: the queue read after it tells which.
+onClick('flush', () =>
+  withTracker(async (tracker) => {
+    const outcome = $('flush-outcome');
+    outcome.hidden = false;
+    outcome.className = 'badge';
+    outcome.textContent = 'flushing…';
+    await tracker.flush();
+    const waiting = (await readQueue()).events.length;
+    const [words, kind] =
+      stored('consent') == '0' ? ['nothing sent: consent refused', 'bad']
+      : waiting ? [`queued: ${waiting} waiting in IndexedDB`, 'warn']
+      : ['delivered', 'good'];
+    outcome.textContent = words;
+    outcome.className = `badge ${kind}`;
+    log(`flush(): ${words}`);
+    refreshTracker();
+  }),
+);
+
+onClick('this-browser', () => refreshCollector());
 
 control('collector-down', 'collector down (connections refused)', 'down');
 control('collector-up', 'collector back up', 'up');
