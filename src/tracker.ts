@@ -134,10 +134,14 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   /** The context of every payload of this page: the device's, and init's. */
   const payloadContext = () => ({ ...(device ||= deviceContext()), ...config!.context });
 
-  /** With backgroundSync, tells the site's service worker what it needs to send this tracker's events. */
+  /**
+   * With backgroundSync, tells the site's service worker what it needs to send this tracker's events: again
+   * when the profile changes or the visitor is forgotten; nothing once consent is withdrawn.
+   */
   function describe() {
     const { backgroundSync, name, url, options, timeout } = config!;
-    if (backgroundSync) describeTracker({ name, url, context: payloadContext(), options, timeout, profile: session!._profile }).catch(warn);
+    const description = session && { name, url, context: payloadContext(), options, timeout, session: session._id, profile: session._profile };
+    if (backgroundSync) describeTracker(name, description).catch(warn);
   }
 
   /**
@@ -260,12 +264,14 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     session = undefined;
     if (pagehideSpill) safely(() => localStorage.removeItem(pagehideSpill!));
     queue._clear();
+    describe();
   }
 
   function reset() {
     if (session) {
       session._forget();
       session = createSession(config!.name, config!.sessionTimeout, config!.cookieDomain, undefined, config!.profileLess);
+      describe();
     }
   }
 

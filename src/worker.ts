@@ -10,7 +10,7 @@ import { createDelivery, drain } from './drain.js';
 import { exclusively } from './lock.js';
 import { envelopeOf } from './payload.js';
 import { createQueue, openStore } from './queue.js';
-import { isProfileId } from './record.js';
+import { isProfileId, type QueuedEvent } from './record.js';
 
 /** The Background Sync tag the pages register and the worker answers. */
 export const SYNC_TAG = 'beacon-tracker';
@@ -24,16 +24,18 @@ export interface TrackerDescription {
   context: Record<string, unknown>;
   options: Record<string, unknown>;
   timeout: number;
-  /** The profile id the collector gave, for events tracked before its answer. */
+  /** The visitor's session, and the profile id the collector gave it: for its events tracked before that answer. */
+  session: string;
   profile?: string;
 }
 
 const PREFIX = 'tracker:';
 
-/** Writes what the worker needs to know of a tracker, beside its queue. */
-export const describeTracker = (description: TrackerDescription, store: UseStore = openStore()) =>
+/** Writes what the worker needs to know of a tracker, beside its queue; without a description, deletes it (consent withdrawn). */
+export const describeTracker = (name: string, description?: TrackerDescription, store: UseStore = openStore()) =>
   store('readwrite', (objects) => {
-    objects.put(description, PREFIX + description.name);
+    if (description) objects.put(description, PREFIX + name);
+    else objects.delete(PREFIX + name);
     return promisifyRequest(objects.transaction);
   });
 
@@ -63,9 +65,11 @@ export async function drainInBackground(lastChance = false, store: UseStore = op
   const results = await Promise.all(
     values.map(readDescription).map((description) => {
       if (!description) return true;
-      const { name, url, context, options, timeout, profile } = description;
+      const { name, url, context, options, timeout, session, profile } = description;
       const queue = createQueue(name, url, Infinity, Infinity, store);
-      const delivery = createDelivery(name, queue, timeout, (first, dropped) => envelopeOf(first, dropped, context, options, profile), () => {}, () => {});
+      // The profile only for the events of its visitor's session: not for another's before a reset.
+      const envelope = (first: QueuedEvent, dropped: number) => envelopeOf(first, dropped, context, options, first.session == session && profile);
+      const delivery = createDelivery(name, queue, timeout, envelope, () => {}, () => {});
       return exclusively(name, queue, () => drain(delivery, true));
     }),
   );

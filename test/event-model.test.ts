@@ -3,6 +3,7 @@
 // schemas and reconciliation; DM Hub's fields, limits and dedupe key; bc-events' publish and immediate
 // delivery; Tracardi's profile-less events and answers; consent, page views, reset, beforeSend.
 import { describe, expect, it, vi } from 'vitest';
+import { createStore, get } from 'idb-keyval';
 import { createTracker } from '../src/tracker';
 import { CONTEXTS } from '../src/event';
 import {
@@ -332,6 +333,39 @@ describe('consent', () => {
     const id = honoring.track('c');
     await honoring.flush();
     expect(allSent()).toContain(id);
+  });
+});
+
+describe('backgroundSync: what the service worker is told', () => {
+  const description = () => get('tracker:bt', createStore('beacon-tracker', 'queue'));
+
+  it("describes the tracker for the worker: its collector, context, options, and the visitor's session and profile", async () => {
+    const tracker = await start({ backgroundSync: true, context: { site: 'A' }, options: { saveEvents: true } });
+    tracker.track('a');
+    await tracker.flush();
+    await idle();
+    expect(await description()).toMatchObject({ name: 'bt', url: COLLECTOR, context: { site: 'A' }, options: { saveEvents: true }, session: tracker.sessionId, profile: 'p1' });
+  });
+
+  it('reset() tells it of the new visitor, without the old profile; consent(false) deletes what it was told', async () => {
+    const tracker = await start({ backgroundSync: true });
+    tracker.track('a');
+    await tracker.flush();
+    tracker.reset();
+    await idle();
+    const told = await description();
+    expect(told.session).toBe(tracker.sessionId);
+    expect(told.profile).toBeUndefined();
+    tracker.consent(false);
+    await idle();
+    expect(await description()).toBeUndefined();
+  });
+
+  it('without the option, nothing', async () => {
+    const tracker = await start();
+    tracker.track('a');
+    await tracker.flush();
+    expect(await description()).toBeUndefined();
   });
 });
 

@@ -59,12 +59,13 @@ const description = (changes: Partial<TrackerDescription> = {}): TrackerDescript
   context: { browser: { local: { browser: { userAgent: 'Agent/1' } } }, site: 'A' },
   options: { saveEvents: true },
   timeout: 10_000,
+  session: SESSION,
   ...changes,
 });
 /** What a page leaves: the tracker's description and its queued events. */
 async function pageLeft(records: QueuedEvent[], changes: Partial<TrackerDescription> = {}) {
   const given = description(changes);
-  await describeTracker(given, store);
+  await describeTracker(given.name, given, store);
   await createQueue(given.name, given.url, 1e4, 1e9, store)._add(records, 0);
 }
 const left = async (name = 'bt', url = URL) => (await createQueue(name, url, 1e4, 1e9, store)._oldest(100))[0].map((r) => r.id);
@@ -87,6 +88,19 @@ describe('drainInBackground', () => {
     await pageLeft([record('a')], { profile: 'p-learnt' });
     await drainInBackground(false, store);
     expect(requests[0].body.profile).toEqual({ id: 'p-learnt' });
+  });
+
+  it("the profile goes only with its visitor's session: not with another visitor's events, left before a reset", async () => {
+    await pageLeft([record('old-visitor')], { profile: 'p-new', session: 'a3581cde-d3d3-4694-96ff-f8fd0f17fb48' });
+    await drainInBackground(false, store);
+    expect(requests[0].body.profile).toBeUndefined();
+  });
+
+  it('a description deleted (consent withdrawn) sends nothing more', async () => {
+    await pageLeft([record('a')]);
+    await describeTracker('bt', undefined, store);
+    await drainInBackground(false, store);
+    expect(requests).toEqual([]);
   });
 
   it('each tracker of the site, each to its own collector', async () => {

@@ -89,8 +89,7 @@ async function admin(path, body) {
 const trackerName = document.querySelector('script[data-url]')?.dataset.name || 'bt';
 
 /**
- * The tracker's queue as stored: its events, oldest first, and its meta (`{ count, bytes, dropped, lease, ok,
- * failed }`), both empty when the database or store is missing. Opened without a version; when the database
+ * The tracker's queue as stored: its events, oldest first, and its meta (`{ count, bytes, dropped, lease }`), both empty when the database or store is missing. Opened without a version; when the database
  * does not exist yet the upgrade is aborted, so this page never creates it (an empty database without the
  * store would keep the tracker out of it).
  */
@@ -214,7 +213,12 @@ async function refreshTracker() {
   text('queue-count', events.length);
   $('queue-count').classList.toggle('warn', events.length > 0);
   $('queue-dropped').textContent = meta.dropped ? `Dropped, not yet reported: ${meta.dropped}.` : '';
-  text('collector-answers', [meta.ok && `last 2xx ${clock(meta.ok)}`, meta.failed && `last failure ${clock(meta.failed)}`].filter(Boolean).join(' · ') || 'no answer yet');
+  // What every tab knows of the collector's answers (`<name>:health` in localStorage).
+  let health = {};
+  try {
+    health = JSON.parse(stored('health')) || {};
+  } catch {}
+  text('collector-answers', [health.ok && `last 2xx ${clock(health.ok)}`, health.failed && `last failure ${clock(health.failed)}`].filter(Boolean).join(' · ') || 'no answer yet');
   const rows = events.slice(-QUEUE_SHOWN).reverse().map(describeRecord);
   if (events.length > QUEUE_SHOWN) rows.push([{ text: `… and ${events.length - QUEUE_SHOWN} older`, className: 'muted' }, '', '', '']);
   fillTable('queue-items', rows, 'Empty', 4);
