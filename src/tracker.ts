@@ -159,10 +159,16 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     }
   }
 
+  /** The checks every call that records an event makes: a browser, init() done, a type that is a name. */
+  function checkCall(method: string, type: unknown): boolean {
+    if (!inBrowser) return false;
+    if (!config) fail(`${method}(): init() first`);
+    if (!type || typeof type != 'string') fail(`${method}(): type ${show(type)} is not a name`);
+    return true;
+  }
+
   function track(type: string, properties?: object, eventOptions: EventOptions = {}): string {
-    if (!inBrowser) return '';
-    if (!config) fail('track(): init() first');
-    if (!type || typeof type != 'string') fail(`track(): type ${show(type)} is not a name`);
+    if (!checkCall('track', type)) return '';
     if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
     // DM Hub's externalId is the event's dedupe key: the event id, so that a collector keeps it once.
     const externalId = properties && (properties as { externalId?: unknown }).externalId;
@@ -171,15 +177,14 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
 
   /** Takes an event into this page's batch, and gives its id ('' when it was not taken). */
   function take(type: string, properties: object | undefined, eventOptions: EventOptions, id: string): string {
-    const { url, source, defaultContext, schemas, beforeSend, profileLess } = config!;
+    const { defaultContext, schemas, beforeSend, profileLess } = config!;
     if (consent._given() == false) return ''; // neither stored nor sent
-    const now = Date.now();
     const { context } = eventOptions;
     const contextOfUse = (typeof context == 'string' ? context : (eventOptions.options && eventOptions.options.context) || defaultContext) as string;
     let json: string;
     try {
       checkEvent(type, properties, contextOfUse, eventOptions.mode, schemas[type]);
-      let event = buildEvent(id, type, +(eventOptions.time || now), properties, eventOptions, pageContext(), contextOfUse, session && session._customer);
+      let event = buildEvent(id, type, +(eventOptions.time || Date.now()), properties, eventOptions, pageContext(), contextOfUse, session && session._customer);
       if (beforeSend) {
         // The hook gets a copy it may change; an exception in it drops the event, counted, never silently.
         const copy: WireEvent = JSON.parse(serializeEvent(event));
@@ -194,20 +199,20 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       if (/^beacon-tracker/.test((error as Error).message)) throw error; // the event breaks a rule: the app is told
       return '';
     }
+    enqueue(id, json, profileLess ? '/track?profile_less=true' : undefined, eventOptions.immediate);
+    return id;
+  }
+
+  /** Puts a serialised event in this page's batch, and arms the timer that hands the batch over. */
+  function enqueue(id: string, event: string, path?: string, immediate?: boolean) {
+    const { url, source, batchSize, flushInterval } = config!;
+    const now = Date.now();
     // Events of one millisecond get fractions of it, in the order they were tracked.
     lastAt = Math.max(now, lastAt + 0.001);
-    pending.push({
-      id,
-      url,
-      source,
-      session: session ? session._touch(now) : '', // given once consent is
-      profile: session && session._profile,
-      event: json,
-      at: lastAt,
-      ...(profileLess && { path: '/track?profile_less=true' }),
-    });
-    if (session) schedule(eventOptions.immediate || config!.immediate || pending.length >= config!.batchSize ? 0 : config!.flushInterval);
-    return id;
+    const record: QueuedEvent = { id, url, source, session: session ? session._touch(now) : '', profile: session && session._profile, event, at: lastAt }; // a session once consent is given
+    if (path) record.path = path;
+    pending.push(record);
+    if (session) schedule(immediate || config!.immediate || pending.length >= batchSize ? 0 : flushInterval);
   }
 
   /** Hands the batch over in `ms`, unless a timer is armed as soon: a full batch or an immediate event does not wait. */
@@ -232,16 +237,12 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   }
 
   function collect(type: string, properties?: object): Promise<void> {
-    if (!inBrowser) return Promise.resolve();
-    if (!config) fail('collect(): init() first');
-    if (!type || typeof type != 'string') fail(`collect(): type ${show(type)} is not a name`);
+    if (!checkCall('collect', type)) return Promise.resolve();
     if (consent._given() != false) {
       const json = safely(() => serializeEvent((properties || {}) as WireEvent));
-      if (json) {
-        lastAt = Math.max(Date.now(), lastAt + 0.001);
-        const path = `/collect/${encodeURIComponent(type)}/${encodeURIComponent(config!.source)}`;
-        pending.push({ id: eventId(), url: config!.url, source: config!.source, session: session ? session._id : '', event: json, at: lastAt, path });
-      } else dropped++; // circular, a BigInt, or over 60 KiB: counted as track() counts it
+      // Circular, a BigInt, or over 60 KiB: counted as track() counts it.
+      if (!json) dropped++;
+      else enqueue(eventId(), json, `/collect/${encodeURIComponent(type)}/${encodeURIComponent(config!.source)}`, true);
     }
     return flush().catch(warn);
   }
