@@ -7,7 +7,7 @@ import type { QueuedEvent } from '../src/record';
 const encoder = new TextEncoder();
 const bytesOf = (text: string) => encoder.encode(text).length;
 
-const BASE = { url: 'https://collector.test', source: 'web', session: 'session-1' };
+const BASE = { url: 'https://collector.test', source: 'web', session: 'session-1', at: 0 };
 
 /** A queued event whose JSON carries `text`. */
 function record(id: string, text = '', overrides: Partial<QueuedEvent> = {}): QueuedEvent {

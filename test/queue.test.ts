@@ -416,7 +416,7 @@ describe('the closing-page hand-over', () => {
     const page = queueOn(failing);
     await page._takeOver();
     expect(ids((await oldest(page, 10))[0])).toEqual(['a']);
-    await page._remove((await oldest(page, 10))[0], 0, true); // delivered from memory...
+    await page._remove((await oldest(page, 10))[0], 0); // delivered from memory...
     await page._takeOver();
     expect(await oldest(page, 10)).toEqual([[], 0]); // ...and not taken in again on this page
     // This page closes before the collector answered; the next page has no IndexedDB either.
@@ -441,7 +441,7 @@ describe('taking over the format before records per event', () => {
     expect(dropped).toBe(4);
     expect(await get('queue', store)).toBeUndefined();
     // Sent once: a later take-over finds nothing.
-    await queue._remove(taken, -4, true);
+    await queue._remove(taken, -4);
     await queueOn(store)._takeOver();
     expect(await oldest(queueOn(store), 10)).toEqual([[], 0]);
   });

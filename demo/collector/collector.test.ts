@@ -408,7 +408,7 @@ describe('robustness', () => {
       '{"source":{"id":"w"},"session":{"id":"s"},"events":[{"type":"a","constructor":{"prototype":{"polluted":1}}}]}',
     ];
     for (const body of bodies) {
-      const res = await fetch(`${url}/track`, { method: 'POST', headers: JSON_TYPE, body });
+      const res = await fetch(`${url}/track`, { method: 'POST', headers: JSON_TYPE, body: body as BodyInit });
       expect(res.status < 500, String(body).slice(0, 40)).toBe(true);
     }
     expect(({} as any).polluted).toBeUndefined();
