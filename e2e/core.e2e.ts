@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cookie, localItem, removeCookie, removeLocalItem, type Page } from './driver';
-import { bySeq, eventsOf, payloads, trackRequests, waitForEvents } from './helpers/collector';
+import { removeCookie, removeLocalItem, storedIds, type Page } from './driver';
+import { bySeq, eventsOf, payloads, trackRequests, UUID_V4, waitForEvents } from './helpers/collector';
 import { distDir } from './helpers/dist';
 import { useSuite, withoutNoStore } from './helpers/site';
 import { waitFor, waitForQuiet } from './helpers/wait';
@@ -27,25 +27,11 @@ declare const pageshows: boolean[];
 declare const failedScripts: string[];
 
 const suite = useSuite();
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /** The browser's limit for beacons and keepalive requests in flight, in UTF-8 bytes. */
 const BEACON_QUOTA = 65_536;
 /** The largest request a visible page sends a backlog in (without keepalive). */
 const LARGE_REQUEST = 262_144;
-
-/**
- * The tracker's cookie and localStorage entry (README, "Sessions, cookies and storage"): one value,
- * `<session uuid>.<last activity, ms base 36>.<profile id>`, under the name given (`bt` by default).
- */
-async function storedIds(page: Page, name = 'bt') {
-  const parse = (value: string | undefined) => {
-    if (value === undefined) return undefined;
-    const [session, activity, ...profile] = value.split('.');
-    return { session, activity: parseInt(activity, 36), profile: profile.join('.') || undefined };
-  };
-  return { cookie: parse(await cookie(page, name)), local: parse(await localItem(page, name)) };
-}
 
 /** A string of `bytes` UTF-8 bytes, in 13-byte steps of CJK (3 bytes, 1 UTF-16 unit each) and an emoji (4 bytes, 2 units). */
 const multibyte = (bytes: number) => '日本語🙂'.repeat(Math.round(bytes / 13));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Context, Page } from './driver';
 import { eventsOf, payloads, trackRequests, type RawRecord } from './helpers/collector';
-import { collectorDown, collectorUp, deliveredRequests, expectAllDelivered, idsInBody, rawSummary, setFault } from './helpers/faults';
+import { collectorDown, collectorUp, deliveredRequests, expectAllDelivered, idsInBody, maxDelay, minDelay, rawSummary, setFault, SLACK, trackSeq } from './helpers/faults';
 import { useSuite } from './helpers/site';
 import { waitFor } from './helpers/wait';
 
@@ -23,23 +23,6 @@ declare const tracker: {
 declare const brokenStorage: string[];
 
 const suite = useSuite();
-/** The tracker's backoff (src/transport.ts, README): 1 s doubling to 60 s, each step taken at 50 to 100%. */
-const RETRY_BASE = 1000;
-const RETRY_CAP = 60_000;
-/** Request latency and timer slack allowed on top of a backoff delay, on a slow 2-core CI machine. */
-const SLACK = 400;
-
-/** Tracks `count` events of `type` with properties `{ seq }` from `from` on, in one go; returns their ids. */
-const trackSeq = (page: Page, type: string, from: number, count: number, flush = false) =>
-  page.evaluate(
-    async ({ type, from, count, flush }) => {
-      const ids = Array.from({ length: count }, (_, i) => tracker.track(type, { seq: from + i }));
-      if (flush) await tracker.flush();
-      return ids;
-    },
-    { type, from, count, flush },
-  );
-
 /** Hides the page as a tab switch would (a headless page cannot be hidden otherwise without leaving). */
 const hide = (page: Page) =>
   page.evaluate(() => {
@@ -50,9 +33,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const at = (record: RawRecord) => Date.parse(record.at);
 /** The gaps, in ms, between consecutive records. */
 const gaps = (records: RawRecord[]) => records.slice(1).map((record, i) => at(record) - at(records[i]));
-/** The shortest wait the backoff allows after `failures` failures in a row (jitter at its low end). */
-const minDelay = (failures: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** (failures - 1)) * 0.5;
-const maxDelay = (failures: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** (failures - 1));
 /** The most requests one tab's backoff allows within `window` ms, the first at 0, every delay at its shortest. */
 function maxAttempts(window: number): number {
   let attempts = 1;

@@ -1,6 +1,6 @@
 /**
- * vitest globalSetup: checks that the tracker is built, and bundles the SPA fixture (pages/spa.app.js)
- * with the demo's SPA build, against the build under test.
+ * vitest globalSetup: checks that the tracker is built, and bundles the fixture apps (pages/<app>.app.js
+ * into pages/build/<app>.js) with the demo's SPA build, against the build under test.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -13,9 +13,11 @@ export default async function setup() {
   for (const file of ['tracker.min.js', 'index.js']) {
     if (!existsSync(path.join(dist, file))) throw new Error(`${path.join(dist, file)} is missing: run \`npm run build\` before the end-to-end tests.`);
   }
-  await buildSpa({
-    input: fileURLToPath(new URL('pages/spa.app.js', import.meta.url)),
-    output: fileURLToPath(new URL('pages/build/spa.js', import.meta.url)),
-    dist,
-  });
+  for (const app of ['spa', 'two-trackers']) {
+    await buildSpa({
+      input: fileURLToPath(new URL(`pages/${app}.app.js`, import.meta.url)),
+      output: fileURLToPath(new URL(`pages/build/${app}.js`, import.meta.url)),
+      dist,
+    });
+  }
 }

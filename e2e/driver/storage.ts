@@ -1,6 +1,7 @@
 /**
- * Cookies and localStorage of a page's origin, read and written in the page itself, as the tracker sees
- * them: this works the same in every engine, where each automation library has its own cookie API.
+ * Cookies, localStorage and the tracker's IndexedDB store of a page's origin, read and written in the page
+ * itself, as the tracker sees them: this works the same in every engine, where each automation library has
+ * its own cookie API.
  */
 import type { Page } from './types';
 
@@ -20,3 +21,71 @@ export const removeCookie = (page: Page, name: string) =>
 export const localItem = (page: Page, name: string) => page.evaluate((name) => localStorage.getItem(name) ?? undefined, name);
 
 export const removeLocalItem = (page: Page, name: string) => page.evaluate((name) => localStorage.removeItem(name), name);
+
+/**
+ * The tracker's cookie and localStorage entry (README, "Sessions, cookies and storage"): one value,
+ * `<session uuid>.<last activity, ms base 36>.<profile id>`, under the name given (`bt` by default).
+ */
+export async function storedIds(page: Page, name = 'bt') {
+  const parse = (value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const [session, activity, ...profile] = value.split('.');
+    return { session, activity: parseInt(activity, 36), profile: profile.join('.') || undefined };
+  };
+  return { cookie: parse(await cookie(page, name)), local: parse(await localItem(page, name)) };
+}
+
+/** An IndexedDB key and value, as the tracker's store holds them (docs/storage.md). */
+export type StoredEntry = [key: IDBValidKey, value: unknown];
+
+/**
+ * The entries of the tracker's IndexedDB store (database `beacon-tracker`, store `queue`), keys and values,
+ * or [] where the tracker has not created it: a read never creates the database, which would leave it
+ * without its store.
+ */
+export const queueEntries = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<StoredEntry[]>((resolve, reject) => {
+        const request = indexedDB.open('beacon-tracker');
+        request.onupgradeneeded = () => request.transaction!.abort();
+        request.onerror = () => (request.error?.name == 'AbortError' ? resolve([]) : reject(request.error));
+        request.onsuccess = () => {
+          const db = request.result;
+          if (!db.objectStoreNames.contains('queue')) {
+            db.close();
+            return resolve([]);
+          }
+          const objects = db.transaction('queue').objectStore('queue');
+          const keys = objects.getAllKeys();
+          const values = objects.getAll();
+          values.onsuccess = () => {
+            db.close();
+            resolve(keys.result.map((key, i) => [key, values.result[i]] as StoredEntry));
+          };
+          values.onerror = () => reject(values.error);
+        };
+      }),
+  );
+
+/** Writes entries into the tracker's IndexedDB store, creating it as the tracker does where it is missing. */
+export const putQueueEntries = (page: Page, entries: StoredEntry[]) =>
+  page.evaluate(
+    (entries) =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.open('beacon-tracker');
+        request.onupgradeneeded = () => request.result.createObjectStore('queue');
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const db = request.result;
+          const transaction = db.transaction('queue', 'readwrite');
+          for (const [key, value] of entries) transaction.objectStore('queue').put(value, key);
+          transaction.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          transaction.onerror = () => reject(transaction.error);
+        };
+      }),
+    entries,
+  );

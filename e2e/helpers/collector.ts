@@ -4,6 +4,9 @@
  */
 import { waitFor } from './wait';
 
+/** A session id as the tracker makes them, and as every payload must carry one. */
+export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /** A stored event: the wire event, enriched by the collector (see demo/collector/event-store.mjs). */
 export interface StoredEvent {
   id: string;
@@ -29,6 +32,8 @@ export interface RawRecord {
   contentType: string | null;
   /** Bytes actually read. */
   contentLength: number;
+  /** The query string's parameters (`profile_less`...). */
+  query: Record<string, string>;
   origin: string | null;
   status: number | 'hang' | 'drop' | 'aborted' | 'timeout';
   eventIds: string[];

@@ -3,6 +3,7 @@
  * faults), and what the collector saw for a scenario's events: lost ones (after dedupe by id) and wire
  * duplicates (the same event id in more than one 2xx-answered /track request).
  */
+import type { Page } from '../driver';
 import { trackRequests, type Collector, type RawRecord } from './collector';
 import type { Suite } from './site';
 import { waitFor } from './wait';
@@ -14,6 +15,30 @@ export type Fault =
   | { mode: 'hang' }
   | { mode: 'slow'; delayMs: number }
   | { mode: 'drop' };
+
+/** The tracker's backoff (src/transport.ts, README): 1 s doubling to 60 s, each step taken at 50 to 100%. */
+export const RETRY_BASE = 1000;
+export const RETRY_CAP = 60_000;
+/** Request latency and timer slack allowed on top of a backoff delay, on a slow 2-core CI machine. */
+export const SLACK = 400;
+/** The shortest wait the backoff allows after `failures` failures in a row (jitter at its low end). */
+export const minDelay = (failures: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** (failures - 1)) * 0.5;
+export const maxDelay = (failures: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** (failures - 1));
+
+/**
+ * Tracks `count` events of `type` with properties `{ seq }` from `from` on, in one go, through the page's
+ * `window.tracker`; with `flush`, resolves once tracker.flush() did. Returns their ids.
+ */
+export const trackSeq = (page: Page, type: string, from: number, count: number, flush = false) =>
+  page.evaluate(
+    async ({ type, from, count, flush }) => {
+      const { tracker } = window as unknown as { tracker: { track(type: string, properties: object): string; flush(): Promise<void> } };
+      const ids = Array.from({ length: count }, (_, i) => tracker.track(type, { seq: from + i }));
+      if (flush) await tracker.flush();
+      return ids;
+    },
+    { type, from, count, flush },
+  );
 
 /** POSTs to the demo site's admin API (e.g. '/down', '/up', '/fault'), and returns its JSON answer. */
 export async function admin(suite: Suite, route: string, body?: unknown): Promise<{ fault: Fault; down: boolean }> {

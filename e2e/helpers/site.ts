@@ -3,13 +3,12 @@
  * contexts per test. On a failure the collector's raw log is printed: what arrived, and what was answered.
  */
 import { appendFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { startDemoServer } from '../../demo/site/server.mjs';
 import { launch, type Browser, type Context, type ProfileBrowser } from '../driver';
 import type { Collector } from './collector';
 import { distDir } from './dist';
+import { startProxy, type Proxy } from './proxy';
 import { requires } from './requires';
 
 export interface Suite {
@@ -134,25 +133,11 @@ export function useSuite(): Suite {
  * (MainResourceHasCacheControlNoStore; CacheControlNoStoreCookieModified once a script set a cookie),
  * so a bfcache scenario needs its pages served without it. no-cache still revalidates every load.
  */
-export async function withoutNoStore(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (response) => {
-      const headers = { ...response.headers };
+export const withoutNoStore = (target: string): Promise<Proxy> =>
+  // localhost, as the demo site: another site than the collector's 127.0.0.1.
+  startProxy(target, {
+    host: 'localhost',
+    headers(headers) {
       if (/no-store/.test(String(headers['cache-control']))) headers['cache-control'] = 'no-cache';
-      res.writeHead(response.statusCode!, headers);
-      response.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    // localhost, as the demo site: another site than the collector's 127.0.0.1.
-    url: `http://localhost:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

@@ -2,7 +2,8 @@
 // build/spa.js, resolving 'beacon-tracker' to dist/index.js as a bundler would resolve the package.
 import { createTracker, tracker } from 'beacon-tracker';
 
-tracker.init({ url: document.body.dataset.collector, source: 'e2e-spa' });
+// pageViews: a page-view on load and on every navigation of the app (history.pushState, replaceState, popstate).
+tracker.init({ url: document.body.dataset.collector, source: 'e2e-spa', pageViews: true });
 tracker.track('view', { seq: 1, view: 'home' });
 
 window.app = {
