@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Context, Page } from './driver';
+import { queueEntries, type Context, type Page } from './driver';
 import { eventsOf, payloads, trackRequests, type RawRecord } from './helpers/collector';
 import { collectorDown, collectorUp, deliveredRequests, expectAllDelivered, idsInBody, maxDelay, minDelay, rawSummary, setFault, SLACK, trackSeq } from './helpers/faults';
 import { useSuite } from './helpers/site';
@@ -102,25 +102,14 @@ describe('fault injection', () => {
     await hide(pageB);
     await pageB.close();
     const secondClosed = Date.now();
-    // Its events were kept (localStorage hand-over or IndexedDB), not beaconed into the 503s and forgotten.
-    const kept = await pageA.evaluate(async () => {
-      const ids: string[] = [];
-      for (const key of Object.keys(localStorage)) {
-        if (key.startsWith('beacon-tracker:')) ids.push(...JSON.parse(localStorage.getItem(key)!).events.map((e: { id: string }) => e.id));
-      }
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('beacon-tracker');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const stored = await new Promise<{ events: Array<{ id: string }> } | undefined>((resolve, reject) => {
-        const request = db.transaction('queue').objectStore('queue').get('queue');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      db.close();
-      return ids.concat((stored?.events || []).map((event) => event.id));
-    });
+    // Its events were kept (a spill in localStorage, or IndexedDB), not beaconed into the 503s and forgotten.
+    const spilled = await pageA.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((key) => key.startsWith('beacon-tracker:'))
+        .flatMap((key) => JSON.parse(localStorage.getItem(key)!).events.map((event: { id: string }) => event.id)),
+    );
+    const queued = (await queueEntries(pageA)).map(([, value]) => (value as { id?: string }).id);
+    const kept = spilled.concat(queued);
     // (soft: whether they arrive in the end is asserted below as well)
     expect.soft(idsB.filter((id) => !kept.includes(id)), 'events of the closed tab neither in localStorage nor in IndexedDB').toEqual([]);
 

@@ -151,9 +151,9 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
     let dropped = storedNumber(entry.dropped);
     for (const value of events) {
       const record: any = { at: 0, ...(value as object) }; // an earlier version's records have no time: they are the oldest
-      if (!entry.name && record.url != url) others.push(value);
-      else if (isRecord(record)) records.push(record);
-      else dropped++;
+      if (!isRecord(record)) dropped++;
+      else if (!entry.name && record.url != url) others.push(value);
+      else records.push(record);
     }
     return [records, dropped, others];
   }

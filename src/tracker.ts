@@ -65,6 +65,8 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   let consent: Consent;
   /** Only while the visitor's consent allows storing. */
   let session: Session | undefined;
+  /** The customer identify() named while consent was awaited: the session keeps it once there is one. */
+  let customerBeforeConsent: Customer | undefined;
   let queue: Queue;
   let delivery: Delivery;
   let device: Record<string, unknown>;
@@ -126,6 +128,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     session = createSession(name, sessionTimeout, cookieDomain, undefined, profileLess);
     // Events tracked while consent was awaited get their session now.
     for (const record of pending) record.session = session._touch(record.at);
+    if (customerBeforeConsent) session._setCustomer(customerBeforeConsent);
     if (pending.length) schedule(0);
     describe();
     requestDrain(); // what earlier pages left behind
@@ -184,13 +187,15 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     let json: string;
     try {
       checkEvent(type, properties, contextOfUse, eventOptions.mode, schemas[type]);
-      let event = buildEvent(id, type, +(eventOptions.time || Date.now()), properties, eventOptions, pageContext(), contextOfUse, session && session._customer);
+      const customer = session ? session._customer : customerBeforeConsent;
+      let event = buildEvent(id, type, +(eventOptions.time || Date.now()), properties, eventOptions, pageContext(), contextOfUse, customer);
       if (beforeSend) {
         // The hook gets a copy it may change; an exception in it drops the event, counted, never silently.
         const copy: WireEvent = JSON.parse(serializeEvent(event));
         const kept = beforeSend(copy);
         if (kept === null || kept === false) return '';
         event = kept || copy;
+        event.id = id; // the tracker's: track() returned it, and resends carry it
       }
       json = serializeEvent(event);
     } catch (error) {
@@ -231,7 +236,8 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     if (!inBrowser) return '';
     const customer = readCustomer(given);
     if (!customer) fail(`identify(): ${show(given)} is no customer id`);
-    session && session._setCustomer(customer!);
+    if (session) session._setCustomer(customer!);
+    else customerBeforeConsent = customer;
     // An event a Tracardi workflow or the demo collector acts on: it links this session to the customer.
     return take('identify', { customerId: customer!.id, externalId: customer!.externalId, traits }, {}, eventId());
   }
@@ -262,7 +268,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     writing = [];
     dropped = 0;
     if (session) session._forget();
-    session = undefined;
+    session = customerBeforeConsent = undefined;
     if (pagehideSpill) safely(() => localStorage.removeItem(pagehideSpill!));
     queue._clear();
     describe();

@@ -373,16 +373,38 @@ describe('page views', () => {
   it('pageViews tracks a page-view on load and once per SPA navigation, with the new page', async () => {
     history.replaceState({}, '', '/home');
     const tracker = await start({ pageViews: true });
-    history.pushState({}, '', '/products/42');
-    history.replaceState({ step: 2 }, '', '/products/42'); // the same URL: no navigation
-    history.replaceState({}, '', '/products/42?tab=reviews');
-    history.pushState({}, '', '/cart');
+    /** A navigation of the app, and the rest of its task. */
+    const navigate = async (go: () => void) => {
+      go();
+      await Promise.resolve();
+    };
+    await navigate(() => history.pushState({}, '', '/products/42'));
+    await navigate(() => history.replaceState({ step: 2 }, '', '/products/42')); // the same URL: no navigation
+    await navigate(() => history.replaceState({}, '', '/products/42?tab=reviews'));
+    await navigate(() => {
+      history.pushState({}, '', '/cart');
+      document.title = 'Cart'; // as a router does, after pushState: the view has the new page's title
+    });
     // The back button: the browser changes the URL itself (not through the page's history calls), then popstate.
-    History.prototype.replaceState.call(history, {}, '', '/products/42');
-    window.dispatchEvent(new PopStateEvent('popstate'));
-    window.dispatchEvent(new PopStateEvent('popstate')); // no navigation: no second view
+    await navigate(() => {
+      History.prototype.replaceState.call(history, {}, '', '/products/42');
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    });
+    await navigate(() => window.dispatchEvent(new PopStateEvent('popstate'))); // no navigation: no second view
     await tracker.flush();
-    expect(sentOf('page-view').map((e) => String(e.context.page.url).replace('http://localhost:3000', ''))).toEqual(['/home', '/products/42', '/products/42?tab=reviews', '/cart', '/products/42']);
+    const views = sentOf('page-view');
+    expect(views.map((e) => String(e.context.page.url).replace('http://localhost:3000', ''))).toEqual(['/home', '/products/42', '/products/42?tab=reviews', '/cart', '/products/42']);
+    expect(views[3].context.page.title).toBe('Cart');
+  });
+
+  it('navigations within one task of the app are one page view, of where it ends', async () => {
+    history.replaceState({}, '', '/home');
+    const tracker = await start({ pageViews: true });
+    history.pushState({}, '', '/login');
+    history.replaceState({}, '', '/account'); // a redirect before anything was shown
+    await Promise.resolve();
+    await tracker.flush();
+    expect(sentOf('page-view').map((e) => e.context.page.path)).toEqual(['/home', '/account']);
   });
 
   it('without the option, none', async () => {
@@ -421,11 +443,26 @@ describe('reset', () => {
   });
 });
 
+describe('identify() before consent', () => {
+  it('the customer is kept, and carried, once consent is given', async () => {
+    const tracker = await start({ requireConsent: true });
+    tracker.identify('c-1');
+    tracker.track('before');
+    tracker.consent(true);
+    tracker.track('after');
+    await tracker.flush();
+    expect(sentOf('before')[0].context.customer).toEqual({ id: 'c-1' });
+    expect(sentOf('after')[0].context.customer).toEqual({ id: 'c-1' });
+    expect(JSON.parse(localStorage.getItem('bt:customer')!)).toEqual({ id: 'c-1' });
+  });
+});
+
 describe('beforeSend', () => {
-  it('changes an event before it is queued, or drops it; the app keeps its own objects', async () => {
+  it('changes an event before it is queued, or drops it; the app keeps its own objects; the id stays the tracker\'s', async () => {
     const tracker = await start({
       beforeSend: (event) => {
         if (event.type == 'secret') return null;
+        event.id = 'mine';
         event.context.page.url = event.context.page.url.replace(/\?.*/, '');
         delete event.properties.email;
         return event;
@@ -433,11 +470,12 @@ describe('beforeSend', () => {
     });
     history.replaceState({}, '', '/account?token=abc');
     const properties = { email: 'a@b.test', plan: 'pro' };
-    tracker.track('signup', properties);
+    const signup = tracker.track('signup', properties);
     expect(tracker.track('secret')).toBe('');
     await tracker.flush();
     expect(sentEvents()).toHaveLength(1);
     expect(sentEvents()[0]).toMatchObject({ properties: { plan: 'pro' }, context: { page: { url: 'http://localhost:3000/account' } } });
+    expect(allSent()).toEqual([signup]);
     expect(properties.email).toBe('a@b.test');
     expect(requests[0].body.context.tracker).toBeUndefined(); // a drop by the hook is the app's choice, not a loss
   });

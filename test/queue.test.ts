@@ -457,6 +457,15 @@ describe('taking over the format before records per event', () => {
     expect(await get('queue', store)).toBeUndefined();
   });
 
+  it('broken records in the old value are counted, not kept for another collector', async () => {
+    const store = freshStore();
+    await set('queue', { events: [{}, 'x', record('a')], dropped: 0 }, store);
+    const queue = queueOn(store);
+    await queue._takeOver();
+    expect(await oldest(queue, 10)).toEqual([[expect.objectContaining({ id: 'a' })], 2]);
+    expect(await get('queue', store)).toBeUndefined();
+  });
+
   it('an old value that is not a queue is removed', async () => {
     const store = freshStore();
     await set('queue', 'x', store);
