@@ -162,18 +162,19 @@ describe('consent', () => {
 describe('page views', () => {
   it('in a single-page app, one page-view per navigation, each with the new page', async () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/spa.html'));
-    await page.evaluate(() => {
-      app.navigate('/e2e/spa/cart?item=7', 'Cart');
-      history.replaceState({ step: 2 }, '', location.href); // the same URL: no navigation
-      history.pushState({}, '', location.href); // likewise
-      app.navigate('/e2e/spa/checkout', 'Checkout');
-      history.back(); // popstate, back to the cart
-    });
+    // Each navigation a task of its own, as a visitor's clicks are.
+    await page.evaluate(() => app.navigate('/e2e/spa/cart?item=7', 'Cart'));
+    await page.evaluate(() => history.replaceState({ step: 2 }, '', location.href)); // the same URL: no navigation
+    await page.evaluate(() => history.pushState({}, '', location.href)); // likewise
+    await page.evaluate(() => app.navigate('/e2e/spa/checkout', 'Checkout'));
+    await page.evaluate(() => history.back()); // popstate, back to the cart
     const views = await waitForEvents(suite.collector, 'page-view', 4);
     expect(views.map((event) => event.context.page.url)).toEqual(
       ['/e2e/spa.html', '/e2e/spa/cart?item=7', '/e2e/spa/checkout', '/e2e/spa/cart?item=7'].map((path) => suite.page(path)),
     );
     expect(views.map((event) => event.context.page.path)).toEqual(['/e2e/spa.html', '/e2e/spa/cart', '/e2e/spa/checkout', '/e2e/spa/cart']);
+    // The title the app set right after pushState is the new page's.
+    expect(views.slice(1, 3).map((event) => event.context.page.title)).toEqual(['Cart', 'Checkout']);
     await quietRequests();
     expect(eventsOf(suite.collector, 'page-view')).toHaveLength(4);
     expect(await pageErrors(page)).toEqual([]);
