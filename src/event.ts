@@ -71,6 +71,18 @@ export function checkEvent(type: string, properties: any, contextOfUse: unknown,
   if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
 }
 
+let lastTime: number | undefined;
+let lastCreate = '';
+
+/** An event's time as Tracardi reads it. A burst tracks many events in one millisecond: formatted once for them. */
+function isoTime(time: number): string {
+  if (time !== lastTime) {
+    lastCreate = new Date(time).toISOString(); // throws on an invalid time: the event is refused
+    lastTime = time;
+  }
+  return lastCreate;
+}
+
 /**
  * The wire form of one event, built when track() is called: a snapshot (a later mutation of the
  * properties cannot change it), given to `beforeSend` if there is one.
@@ -94,7 +106,7 @@ export function buildEvent(
   return {
     id,
     type,
-    time: { create: new Date(time).toISOString() },
+    time: { create: isoTime(time) },
     properties: (properties || {}) as Record<string, unknown>,
     options: wireOptions,
     context: typeof context == 'object' ? { ...wireContext, ...context } : wireContext,

@@ -32,7 +32,7 @@ export interface Queue {
   _spill(records: QueuedEvent[], dropped: number, key?: string): string;
   /** Moves into the queue what closing pages left in localStorage, and what an earlier version queued. */
   _takeOver(): Promise<void>;
-  /** Deletes every event of this tracker (consent withdrawn), its hand-over entries included. */
+  /** Deletes every event of this tracker (consent withdrawn), its spills included. */
   _clear(): Promise<void>;
 }
 
@@ -266,7 +266,7 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
   return queue;
 }
 
-/** The keys of the hand-over entries closing pages left in localStorage. */
+/** The keys of the spills closing pages left in localStorage. */
 const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter((key) => key.startsWith(SPILL));
 
 /** A count or a time read back from storage: a finite number from 0, or 0. Nothing in storage is taken on trust. */

@@ -1,6 +1,6 @@
 /**
  * One event waiting for its collector, with everything needed to send it later on its own: from another
- * page, from a service worker, after a browser restart. IndexedDB and the localStorage hand-over entries
+ * page, from a service worker, after a browser restart. IndexedDB and the localStorage spills
  * store it as it is (docs/storage.md): never rename its keys.
  */
 export interface QueuedEvent {

@@ -174,16 +174,13 @@ describe('createSession: restore from one store, and disagreements', () => {
     expect(createSession(NAME, 30, undefined, T)._profile).toBe('p-known');
   });
 
-  // BUG (session.ts restore): the session id follows the most recent store, but the profile comes
-  // from the first store that has one, always the cookie (`session._profile ||= ...` in store order),
-  // even when localStorage is the more recent and carries another profile id: the session of one value
-  // is paired with the profile of the other, against the documented "the one active most recently wins".
+  // The session of one store is never paired with the profile of the other.
   it('when they disagree, the profile comes from the most recent store too', () => {
     setCookie(value(S_OLD, T - 20 * MIN, 'p-old'));
     localStorage.setItem(NAME, value(S_NEW, T - 1 * MIN, 'p-new'));
     const session = createSession(NAME, 30, undefined, T);
     expect(session._id).toBe(S_NEW);
-    expect(session._profile).toBe('p-new'); // actually 'p-old'
+    expect(session._profile).toBe('p-new');
   });
 
   it.each([
@@ -195,20 +192,17 @@ describe('createSession: restore from one store, and disagreements', () => {
     expect(createSession(NAME, 30, undefined, T)._id).toMatch(UUID_V4);
   });
 
-  // BUG (session.ts restore): a stored value without dots (another script's `bt` cookie, say `bt=1`)
-  // has no activity field, and `parseInt(undefined, 36)` parses the word "undefined" in base 36:
-  // 86,464,843,759,093 ms, a last activity in the year 4709. That value then beats any real one
-  // ("the most recent activity wins"), never times out, and its text becomes the session id, written
-  // back to both stores.
+  // Another script's `bt=1` has no activity: parseInt(undefined, 36) would read the word "undefined" as a
+  // time in the year 4709, one that beats every real one.
   it.each([
     ['in localStorage', () => localStorage.setItem(NAME, 'garbage')],
     ['in the cookie', () => setCookie('garbage')],
-  ])('a stored value without an activity field (%s) is ignored is a date in 4709)', (_name, store) => {
+  ])('a stored value without an activity field (%s) is ignored, not taken as a date in 4709', (_name, store) => {
     const real = createSession(NAME, 30, undefined, T)._id;
     store();
     // The real session is in the other store, active a minute ago: it should win.
     const session = createSession(NAME, 30, undefined, T + MIN);
-    expect(session._id).toBe(real); // actually 'garbage'
+    expect(session._id).toBe(real);
   });
 
   it('a malformed cookie (bad percent-encoding) falls back to localStorage', () => {
