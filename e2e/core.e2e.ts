@@ -306,8 +306,8 @@ describe('page hide', () => {
 
   it('delivers the events tracked right before the tab in front of the user is closed (no tab switch first)', async () => {
     // Where page.close() is a direct close anyway (Chromium, WebKit) this repeats the test above. Firefox
-    // closes the tab in front with pagehide first and may cut its handlers off: about half the time the
-    // events come by beacon, else from the copy the closing page kept, sent by the next page.
+    // closes the tab in front with pagehide first and may cut its handlers off (docs/browsers.md): the
+    // events come by beacon, or from the spill the closing page left, sent by the next page.
     const context = await suite.context();
     const page = await context.newPage(suite.page('/e2e/hide.html'));
     const ids = await page.evaluate(() => [1, 2, 3].map((seq) => tracker.track('last', { seq })));
@@ -385,7 +385,7 @@ describe('delivery', () => {
     const session = await page.evaluate(async () => {
       (window as unknown as { marker: string }).marker = 'this document';
       // Once the collector has answered this page, what its hide beacons carry counts as delivered
-      // (before any answer it would be kept and sent again too: README, delivery guarantees 6).
+      // (before any answer it would be kept and sent again too: docs/delivery.md).
       tracker.track('warm-up', { seq: 0 });
       await tracker.flush();
       tracker.track('before', { seq: 1 });

@@ -1,4 +1,4 @@
-// The fault-injection suite (issue 3): the network, the collector, the tab and the browser fail on
+// The fault-injection suite: the network, the collector, the tab and the browser fail on
 // purpose, and every event track() accepted must reach the collector. Each scenario tags its events with
 // a sequence number, asserts at the collector that none is missing after dedupe by id (zero lost is a
 // hard assertion everywhere), and logs how many arrived twice on the wire (the same id in more than one
@@ -45,8 +45,8 @@ describe('fault injection', () => {
   // Each with the context offline too where the engine can take it offline, and with the collector refusing
   // alone everywhere (WebKit has no offline emulation: gaps.mjs), so that every engine has the scenario.
   for (const offline of [true, false]) {
-    const a = offline ? '1a. offline (collector refusing, context offline)' : '1a. collector refusing, the context online';
-    const b = offline ? '1b. offline, then a reload while the collector still refuses' : '1b. collector refusing, a reload while it still refuses';
+    const a = offline ? 'offline (the collector refusing, the context offline)' : 'the collector refusing, the context online';
+    const b = offline ? 'offline, then a reload while the collector still refuses' : 'the collector refusing, a reload while it still refuses';
     const setOffline = (context: Context, value: boolean) => (offline ? context.setOffline(value) : undefined);
     // Online, the tab must have seen the collector refuse before it goes (flush() waits for that first
     // failure): a tab that goes before any answer is scenario 2b, whose beacons go into the outage.
@@ -63,7 +63,7 @@ describe('fault injection', () => {
       await collectorUp(suite);
       expect(trackRequests(suite.collector, ids)).toEqual([]);
       await context.newPage(suite.page('/e2e/faults.html'));
-      await expectAllDelivered(suite.collector, ids, { scenario: offline ? '1a offline + tab closed' : '1a collector refusing + tab closed' });
+      await expectAllDelivered(suite.collector, ids, { scenario: offline ? 'offline + tab closed' : 'collector refusing + tab closed' });
       expect(eventsOf(suite.collector, 'offline')).toHaveLength(500);
     });
 
@@ -80,11 +80,11 @@ describe('fault injection', () => {
       expect(trackRequests(suite.collector, ids)).toEqual([]);
       await collectorUp(suite);
       // No new page: the reloaded one's retries deliver (backoff after 1-2 failures: 2 s at most).
-      await expectAllDelivered(suite.collector, ids, { scenario: offline ? '1b offline + reload while the collector is down' : '1b reload while the collector is down' });
+      await expectAllDelivered(suite.collector, ids, { scenario: offline ? 'offline + reload while the collector is down' : 'reload while the collector is down' });
     });
   }
 
-  it('2. 503 for 10 s: growing gaps within the backoff, a tab hidden and closed meanwhile beacons nothing; all delivered after', async () => {
+  it('503 for 10 s: growing gaps within the backoff, a tab hidden and closed meanwhile beacons nothing; all delivered after', async () => {
     const OUTAGE = 10_000;
     const context = await suite.context();
     const pageA = await context.newPage(suite.page('/e2e/faults.html'));
@@ -117,11 +117,11 @@ describe('fault injection', () => {
     await setFault(suite, { mode: 'ok' });
     const recovered = Date.now();
     const outage = trackRequests(suite.collector).filter((record) => at(record) < recovered);
-    console.log(`[faults] 2 503 outage: ${outage.length} requests in ${recovered - start} ms: ${rawSummary(suite.collector)}`);
+    console.log(`[faults] 503 outage: ${outage.length} requests in ${recovered - start} ms: ${rawSummary(suite.collector)}`);
     expect(outage.every((record) => record.status == 503)).toBe(true);
     expect(deliveredRequests(suite.collector, idsB).filter((record) => at(record) < recovered)).toEqual([]);
     const carryingB = outage.filter((record) => idsInBody(record).some((id) => idsB.includes(id)));
-    console.log(`[faults] 2 requests during the outage carrying the closed tab's events (refused with 503): ${carryingB.map((record) => `#${record.seq}`).join(', ') || 'none'}`);
+    console.log(`[faults] requests during the outage carrying the closed tab's events (refused with 503): ${carryingB.map((record) => `#${record.seq}`).join(', ') || 'none'}`);
 
     // Tab A alone (before the second tab opened): each gap at least the backoff's shortest delay for
     // that many failures and at most its longest (plus latency), so the gaps grow.
@@ -139,10 +139,10 @@ describe('fault injection', () => {
 
     // After recovery, a new page delivers everything, the closed tab's events included.
     await context.newPage(suite.page('/e2e/faults.html'));
-    await expectAllDelivered(suite.collector, [...idsA, ...idsB], { scenario: '2 503 outage + hidden tab' });
+    await expectAllDelivered(suite.collector, [...idsA, ...idsB], { scenario: '503 outage + hidden tab' });
   });
 
-  it('2b. 503 outage: a first visit (nothing queued, no answer yet) tracked and closed during it loses nothing', async () => {
+  it('503 outage: a first visit (nothing queued, no answer yet) tracked and closed during it loses nothing', async () => {
     // A new visitor's tab has had no answer from the collector when it closes: its hide path cannot know
     // the collector is failing. The issue allows a beacon only "while the collector was healthy (its last
     // answer a 2xx, no backoff running)"; here there was no answer at all.
@@ -154,27 +154,27 @@ describe('fault injection', () => {
     await page.close();
     await sleep(500);
     const during = trackRequests(suite.collector).filter((record) => idsInBody(record).some((id) => ids.includes(id)));
-    console.log(`[faults] 2b requests carrying the first visit's events during the outage: ${during.map((record) => `#${record.seq} → ${record.status}`).join(', ') || 'none'}`);
+    console.log(`[faults] requests carrying the first visit's events during the outage: ${during.map((record) => `#${record.seq} → ${record.status}`).join(', ') || 'none'}`);
     await setFault(suite, { mode: 'ok' });
     await context.newPage(suite.page('/e2e/faults.html'));
-    await expectAllDelivered(suite.collector, ids, { scenario: '2b first visit closed during a 503 outage', timeout: 5000 });
+    await expectAllDelivered(suite.collector, ids, { scenario: 'first visit closed during a 503 outage', timeout: 5000 });
   });
 
-  it('3. 429 with Retry-After: 2: no request before two seconds have passed after each 429', async () => {
+  it('429 with Retry-After: 2: no request before two seconds have passed after each 429', async () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/faults.html'));
     await setFault(suite, { mode: '429', retryAfter: 2 });
     const ids = await trackSeq(page, 'throttled', 1, 5, true);
     await waitFor(() => trackRequests(suite.collector).filter((record) => record.status == 429).length >= 2, { timeout: 10_000, what: 'two 429s' });
     await setFault(suite, { mode: 'ok' });
-    await expectAllDelivered(suite.collector, ids, { scenario: '3 429 Retry-After 2' });
+    await expectAllDelivered(suite.collector, ids, { scenario: '429 Retry-After 2' });
     const requests = trackRequests(suite.collector);
     const afterThrottle = gaps(requests).filter((_, i) => requests[i].status == 429);
-    console.log(`[faults] 3 gaps after a 429: ${afterThrottle.join(', ')} ms`);
+    console.log(`[faults] gaps after a 429: ${afterThrottle.join(', ')} ms`);
     expect(afterThrottle.length).toBeGreaterThanOrEqual(2);
     for (const gap of afterThrottle) expect(gap).toBeGreaterThanOrEqual(2000);
   });
 
-  it('4. a hanging collector: the request times out (timeout 2000), the events are retried, none lost', async () => {
+  it('a hanging collector: the request times out (timeout 2000), the events are retried, none lost', async () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/faults-timeout.html'));
     await setFault(suite, { mode: 'hang' });
     const ids = await page.evaluate(() => {
@@ -184,15 +184,15 @@ describe('fault injection', () => {
     });
     const hung = await waitFor(() => trackRequests(suite.collector).find((record) => record.status == 'hang'), { what: 'a hanging request' });
     await setFault(suite, { mode: 'ok' });
-    await expectAllDelivered(suite.collector, ids, { scenario: '4 hang + timeout' });
+    await expectAllDelivered(suite.collector, ids, { scenario: 'hang + timeout' });
     const [retry] = deliveredRequests(suite.collector, ids);
     const gap = at(retry) - at(hung);
-    console.log(`[faults] 4 retry ${gap} ms after the hanging request`);
+    console.log(`[faults] retry ${gap} ms after the hanging request`);
     expect(gap).toBeGreaterThanOrEqual(2000 - SLACK); // the timeout ran from the fetch (before the preflight)
     expect(gap).toBeLessThanOrEqual(2000 + maxDelay(1) + SLACK + 1000); // not the default 10 s
   });
 
-  it('5. the tab closed while a request is in flight: the next page load delivers what was not confirmed', async () => {
+  it('the tab closed while a request is in flight: the next page load delivers what was not confirmed', async () => {
     const context = await suite.context();
     const page = await context.newPage(suite.page('/e2e/faults.html'));
     await setFault(suite, { mode: 'slow', delayMs: 3000 });
@@ -205,11 +205,11 @@ describe('fault injection', () => {
     await page.close(); // the answer is 3 s away
     await setFault(suite, { mode: 'ok' });
     await context.newPage(suite.page('/e2e/faults.html'));
-    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: '5 tab closed with a request in flight', quiet: 3500 });
+    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: 'tab closed with a request in flight', quiet: 3500 });
     expect(duplicates).toBeLessThanOrEqual(ids.length); // at most once more each
   });
 
-  it('6. browser crash: SIGKILL 1.5 s after tracking while the collector refuses, the relaunched browser delivers all', async () => {
+  it('browser crash: SIGKILL 1.5 s after tracking while the collector refuses, the relaunched browser delivers all', async () => {
     const profile = await mkdtemp(path.join(tmpdir(), 'beacon-tracker-crash-'));
     suite.cleanup(() => rm(profile, { recursive: true, force: true }));
     const first = await suite.onProfile(profile);
@@ -221,12 +221,12 @@ describe('fault injection', () => {
     await collectorUp(suite);
     const second = await suite.onProfile(profile);
     await second.newPage(suite.page('/e2e/faults.html'));
-    await expectAllDelivered(suite.collector, ids, { scenario: '6 browser SIGKILL' });
+    await expectAllDelivered(suite.collector, ids, { scenario: 'browser SIGKILL' });
   });
 
   // With an offline phase where the engine can take a context offline, and without it everywhere.
   for (const offline of [true, false]) {
-    const name = offline ? '7. three tabs, online and offline' : '7. three tabs, the context online throughout';
+    const name = offline ? 'three tabs, online and offline' : 'three tabs, the context online throughout';
     it(`${name}, the last draining tab closed while the collector is down: all arrive, none twice on the wire`, async () => {
       const context = await suite.context();
       const url = suite.page('/e2e/faults.html');
@@ -261,13 +261,13 @@ describe('fault injection', () => {
       await collectorUp(suite);
       if (offline) await context.setOffline(false);
       await round(open, 5, 3);
-      const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: offline ? '7 three tabs' : '7 three tabs, online', timeout: 30_000, quiet: 1500 });
+      const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: offline ? 'three tabs' : 'three tabs, online', timeout: 30_000, quiet: 1500 });
       expect(new Set(ids).size).toBe(ids.length);
       expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
     });
   }
 
-  it('7c. three tabs tracking at overlapping times while the collector is healthy, one closed midway: none twice on the wire', async () => {
+  it('three tabs tracking at overlapping times while the collector is healthy, one closed midway: none twice on the wire', async () => {
     // The closing tab may never have sent anything itself (another tab held the lock): it knows the
     // collector's answers from the queue's meta, and lets go of what it beacons, as the drainer would.
     const context = await suite.context();
@@ -282,12 +282,12 @@ describe('fault injection', () => {
       if (round == 2) await tabs[2].close(); // with its last events still pending
       await sleep(300);
     }
-    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: '7c three tabs, healthy', timeout: 20_000, quiet: 1500 });
+    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: 'three tabs, healthy', timeout: 20_000, quiet: 1500 });
     if (process.env.PROBE) for (const r of suite.collector.rawLog) console.log('PROBE', r.seq, r.at, r.contentLength, JSON.stringify(JSON.parse(r.body).events.map((e: any) => e.properties.seq)));
     expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
   });
 
-  it('7b. three tabs without Web Locks (a plain-http page): the IndexedDB lease keeps them from sending an event twice', async () => {
+  it('three tabs without Web Locks (a plain-http page): the IndexedDB lease keeps them from sending an event twice', async () => {
     const context = await suite.context();
     const url = suite.page('/e2e/no-locks.html');
     const tabs = [await context.newPage(url), await context.newPage(url), await context.newPage(url)];
@@ -314,33 +314,33 @@ describe('fault injection', () => {
       await sleep(200);
     }
     await setFault(suite, { mode: 'ok' });
-    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: '7b no Web Locks, three tabs', timeout: 20_000, quiet: 1500 });
+    const { duplicates } = await expectAllDelivered(suite.collector, ids, { scenario: 'no Web Locks, three tabs', timeout: 20_000, quiet: 1500 });
     expect(duplicates, `wire duplicates; raw log: ${rawSummary(suite.collector)}`).toBe(0);
   });
 
-  describe('8. storage unavailable: tracking and flush() still deliver', () => {
+  describe('storage unavailable: tracking and flush() still deliver', () => {
     for (const [name, file, broken] of [
       ['indexedDB.open throws', 'no-idb-open', 'indexedDB.open'],
       ['the indexedDB getter throws', 'no-idb-getter', 'indexedDB'],
       ['the localStorage getter and document.cookie throw', 'no-storage', 'localStorage'],
       ['navigator.locks is missing', 'no-locks', 'undefined'],
     ] as const) {
-      it(`8. ${name}`, async () => {
+      it(`${name}`, async () => {
         const page = await (await suite.context()).newPage(suite.page(`/e2e/${file}.html`));
         const ids = await trackSeq(page, 'no-storage', 1, 12, true);
-        await expectAllDelivered(suite.collector, ids, { scenario: `8 ${name}`, quiet: 200 });
+        await expectAllDelivered(suite.collector, ids, { scenario: `${name}`, quiet: 200 });
         // A failing collector, then a healthy one: what waits (in memory, where storage fails) is retried.
         await setFault(suite, { mode: 'status', status: 503 });
         ids.push(...(await trackSeq(page, 'no-storage', 13, 5, true)));
         await setFault(suite, { mode: 'ok' });
-        await expectAllDelivered(suite.collector, ids, { scenario: `8 ${name}, after a 503` });
+        await expectAllDelivered(suite.collector, ids, { scenario: `${name}, after a 503` });
         expect(await page.evaluate(() => brokenStorage)).toContain(broken); // the breakage was hit
         expect(await page.evaluate(() => typeof tracker.sessionId)).toBe('string');
       });
     }
   });
 
-  it('9. the queue bound (maxQueueEvents 50): 80 events while the collector is down; 50 arrive and dropped: 30 is reported', async () => {
+  it('the queue bound (maxQueueEvents 50): 80 events while the collector is down; 50 arrive and dropped: 30 is reported', async () => {
     const context = await suite.context();
     const page = await context.newPage(suite.page('/e2e/faults-bound.html'));
     await collectorDown(suite);
@@ -348,13 +348,13 @@ describe('fault injection', () => {
     await collectorUp(suite);
     await context.newPage(suite.page('/e2e/faults-bound.html'));
     // The oldest 30 went: the newest 50 must all arrive.
-    await expectAllDelivered(suite.collector, ids.slice(30), { scenario: '9 queue bound' });
+    await expectAllDelivered(suite.collector, ids.slice(30), { scenario: 'queue bound' });
     expect(eventsOf(suite.collector, 'bounded').map((event) => event.properties.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => 31 + i));
     const reported = payloads(suite.collector, 'e2e-faults').map((payload) => payload.context.tracker?.dropped).filter((dropped) => dropped !== undefined);
     expect(reported).toEqual([30]);
   });
 
-  it('10. bad inputs: circular, BigInt and 1 MB events refused and counted; odd values serialised as documented; the rest of the batch arrives', async () => {
+  it('bad inputs: circular, BigInt and 1 MB events refused and counted; odd values serialised as documented; the rest of the batch arrives', async () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/faults.html'));
     const ids = await page.evaluate(async () => {
       const circular: Record<string, unknown> = { seq: 2 };
@@ -382,7 +382,7 @@ describe('fault injection', () => {
     });
     expect(ids.map((id) => id === '')).toEqual([false, true, true, true, false, false]);
     const good = ids.filter(Boolean);
-    await expectAllDelivered(suite.collector, good, { scenario: '10 bad inputs', quiet: 300 });
+    await expectAllDelivered(suite.collector, good, { scenario: 'bad inputs', quiet: 300 });
     const [odd] = eventsOf(suite.collector, 'bad-input').filter((event) => event.properties.seq == 5);
     expect(odd.properties).toEqual({
       seq: 5,

@@ -5,7 +5,7 @@ import { safely } from './safely.js';
 
 /** The last activity is written back at most this often, not on every track(). */
 const ACTIVITY_WRITE_INTERVAL = 30_000;
-/** One year; Safari caps cookies and storage written by script at 7 days (see README). */
+/** One year; Safari caps cookies and storage written by script at 7 days (docs/storage.md). */
 const MAX_AGE = 31_536_000;
 
 export interface Session {

@@ -125,11 +125,10 @@ function wrapPage(page: PuppeteerPage, switchAway: () => Promise<void>): Page {
     },
     async close({ runBeforeUnload, inFront } = {}) {
       // Closing the tab in front runs its pagehide handlers (visibilityState still "visible") before
-      // visibilitychange → hidden, and Firefox may cut a pagehide handler off at a document.cookie write
-      // or a sendBeacon() call, uncatchably; the beacons of a tab closed so arrived in 2 of 4 closes, the
-      // rest came from the copy the tracker keeps (README, Browser support). Unless `inFront` asks for that
-      // close, the user switches to another tab first (a real visibilitychange → hidden, whose handlers
-      // run to completion), then closes this one: the beacon path, tested as such.
+      // visibilitychange → hidden, and Firefox may cut a pagehide handler off, uncatchably
+      // (docs/browsers.md). Unless `inFront` asks for that close, the user switches to another tab first
+      // (a real visibilitychange → hidden, whose handlers run to completion), then closes this one: the
+      // beacon path, tested as such.
       if (inFront) return void (await page.close({ runBeforeUnload }));
       await switchAway();
       const deadline = Date.now() + TIMEOUT;

@@ -23,7 +23,7 @@ export const localItem = (page: Page, name: string) => page.evaluate((name) => l
 export const removeLocalItem = (page: Page, name: string) => page.evaluate((name) => localStorage.removeItem(name), name);
 
 /**
- * The tracker's cookie and localStorage entry (README, "Sessions, cookies and storage"): one value,
+ * The tracker's cookie and localStorage entry (docs/storage.md): one value,
  * `<session uuid>.<last activity, ms base 36>.<profile id>`, under the name given (`bt` by default).
  */
 export async function storedIds(page: Page, name = 'bt') {

@@ -78,7 +78,7 @@ export interface Page {
    * requests it started (beacons, keepalive fetches) go on. `runBeforeUnload` also runs beforeunload.
    * Firefox first brings another tab to the front (a real visibilitychange → hidden), then closes this
    * one, so that a scenario can count on the beacons of a closing page: closing the tab in front, Firefox
-   * fires pagehide first and may cut its handlers off (README, Browser support). `inFront` closes it while
+   * fires pagehide first and may cut its handlers off (docs/browsers.md). `inFront` closes it while
    * in front, as a user's Ctrl-W does.
    */
   close(options?: { runBeforeUnload?: boolean; inFront?: boolean }): Promise<void>;

@@ -16,7 +16,7 @@ export type Fault =
   | { mode: 'slow'; delayMs: number }
   | { mode: 'drop' };
 
-/** The tracker's backoff (src/transport.ts, README): 1 s doubling to 60 s, each step taken at 50 to 100%. */
+/** The tracker's backoff (src/transport.ts, docs/delivery.md): 1 s doubling to 60 s, each step taken at 50 to 100%. */
 export const RETRY_BASE = 1000;
 export const RETRY_CAP = 60_000;
 /** Request latency and timer slack allowed on top of a backoff delay, on a slow 2-core CI machine. */
