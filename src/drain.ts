@@ -1,4 +1,4 @@
-import { nextBatch, type Envelope } from './payload.js';
+import { nextPayload, type Envelope } from './payload.js';
 import { noteAnswer } from './health.js';
 import type { Queue } from './queue.js';
 import type { QueuedEvent } from './record.js';
@@ -65,18 +65,18 @@ export async function drain(delivery: Delivery, large: boolean): Promise<boolean
     const maxEvents = Math.min(delivery._batchLimit, large ? LARGE_EVENTS : MAX_EVENTS);
     const [records, { dropped }] = await queue._oldest(maxEvents);
     if (!records.length) return true;
-    const batch = nextBatch(records, maxEvents, large ? LARGE_BYTES : BEACON_QUOTA, (first) => delivery._envelope(first, dropped));
-    if (!batch) {
+    const payload = nextPayload(records, maxEvents, large ? LARGE_BYTES : BEACON_QUOTA, (first) => delivery._envelope(first, dropped));
+    if (!payload) {
       // The oldest event does not fit in a request with its envelope (a large init context): it can never
       // be sent, and must not hold up the others.
       delivery._warn('event too large for a request: dropped');
       await queue._remove(records.slice(0, 1), 1);
       continue;
     }
-    const sent = batch._records;
-    const keepalive = batch._bytes <= BEACON_QUOTA;
-    if (keepalive) delivery._inflight = batch._bytes;
-    const answer = await post(batch, delivery._timeout, keepalive);
+    const sent = payload._records;
+    const keepalive = payload._bytes <= BEACON_QUOTA;
+    if (keepalive) delivery._inflight = payload._bytes;
+    const answer = await post(payload, delivery._timeout, keepalive);
     delivery._inflight = 0;
     const status = answer._status;
     const ok = status > 199 && status < 300;

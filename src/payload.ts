@@ -28,7 +28,7 @@ export function envelopeOf(first: QueuedEvent, dropped: number, context: Record<
   };
 }
 
-export interface Batch {
+export interface Payload {
   _records: QueuedEvent[];
   /** The tracker payload as JSON. */
   _body: string;
@@ -64,12 +64,12 @@ export function utf8Bytes(text: string): number {
  * envelope, as many as fit in `maxEvents` and `maxBytes`. Nothing when even the oldest does not fit.
  * Events are spliced into the envelope's JSON as they were stored.
  */
-export function nextBatch(
+export function nextPayload(
   records: QueuedEvent[],
   maxEvents: number,
   maxBytes: number,
   envelopeOf: (first: QueuedEvent) => Envelope,
-): Batch | undefined {
+): Payload | undefined {
   const [first] = records;
   if (!first) return;
   if (collected(first)) {

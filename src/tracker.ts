@@ -3,7 +3,7 @@ import { deviceContext, pageContext } from './context.js';
 import { createDelivery, drain, type Delivery } from './drain.js';
 import { healthOf } from './health.js';
 import { buildEvent, checkEvent, serializeEvent, type Customer, type EventOptions, type WireEvent } from './event.js';
-import { handOverOnHide } from './handover.js';
+import { createHandOver, type HandOver } from './handover.js';
 import { eventId } from './id.js';
 import { onPageLifecycle } from './lifecycle.js';
 import { exclusively } from './lock.js';
@@ -41,8 +41,6 @@ export interface Tracker<Events extends object = EventMap> {
   readonly profileId: string | undefined;
 }
 
-/** Events per IndexedDB transaction when a page hands its events over: a burst of thousands makes no long task. */
-const WRITE_CHUNK = 500;
 
 /** The collector of each tracker name on this page: a name is one collector's cookie, profile and queue. */
 const collectors = new Map<string, string>();
@@ -70,10 +68,9 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   let queue: Queue;
   let delivery: Delivery;
   let device: Record<string, unknown>;
+  let handOver: HandOver;
   /** This page's events not yet handed to the queue: no other tab can send them. */
   let pending: QueuedEvent[] = [];
-  /** This page's events on their way into IndexedDB, a chunk per transaction. */
-  let writing: QueuedEvent[][] = [];
   /** Hands `pending` over when the batch is full or has waited flushInterval. */
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** The timer armed is for now (a full batch, an immediate event), not for the flush interval. */
@@ -84,8 +81,6 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   let dropped = 0;
   /** The `at` of the last event tracked: each event's is later, so that the queue keeps their order. */
   let lastAt = 0;
-  /** The localStorage key of the spill a pagehide of a still visible page wrote (see onPageLifecycle). */
-  let pagehideSpill: string | undefined;
   /** Drains run one after the other; each reads the queue afresh. */
   let draining = Promise.resolve();
 
@@ -104,13 +99,13 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     consent = createConsent(name, config.requireConsent, config.honorPrivacySignals);
     queue = createQueue(name, url, config.maxQueueEvents, config.maxQueueBytes);
     delivery = createDelivery(name, queue, config.timeout, envelope, answered, warn);
+    handOver = createHandOver(delivery);
     onPageLifecycle(
-      () => handOver(true), // the page is hidden, maybe for good: beacon what only it holds
-      // A pagehide of a still visible page (Firefox closing the tab in front) may be cut off at any
-      // statement, and its beacons are dropped: it only spills what this page holds. The visibilitychange
-      // that follows rewrites or withdraws the spill; where none follows, the next page sends it.
+      () => handOverPending(true), // the page is hidden, maybe for good
+      // A pagehide of a still visible page: the visibilitychange that follows rewrites or withdraws the
+      // spill; where none follows, the next page sends it.
       () => {
-        if (session) pagehideSpill = queue._spill(inWriting().concat(pending), dropped, pagehideSpill);
+        if (session) handOver._spill(pending, dropped);
       },
       () => {
         delivery._retryAt = 0; // the network came back: retry now
@@ -265,11 +260,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     clearTimeout(flushTimer);
     flushTimer = undefined;
     pending = [];
-    writing = [];
     dropped = 0;
     if (session) session._forget();
     session = customerBeforeConsent = undefined;
-    if (pagehideSpill) safely(() => localStorage.removeItem(pagehideSpill!));
+    handOver._clear();
     queue._clear();
     describe();
   }
@@ -282,15 +276,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     }
   }
 
-  const inWriting = () => writing.flat();
-
-  /**
-   * Takes this page's events, with the count of events it dropped. While the page is visible, it writes them
-   * to the queue; hidden, it hands them over as handOverOnHide says.
-   */
-  function handOver(hiding?: boolean) {
+  /** Hands this page's events over to the queue, with the count of events it dropped (see HandOver). */
+  function handOverPending(hiding?: boolean) {
     if (!session) return;
-    let records = pending;
+    const records = pending;
     const lost = dropped;
     clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -298,40 +287,18 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     pending = [];
     dropped = 0;
     session._save(hiding);
-    const spilled = pagehideSpill;
-    pagehideSpill = undefined;
-    if (hiding) {
-      // The events whose write to IndexedDB is under way go too: a page torn down after pagehide never
-      // finishes it. Should the write land all the same, they are sent twice, never lost.
-      records = inWriting().concat(records);
-      writing = [];
-      const kept = handOverOnHide(delivery, records, lost, healthOf(config!.name), spilled);
-      // The service worker cannot read localStorage: what is kept also goes to IndexedDB, as far as that gets.
-      if (kept.length && config!.backgroundSync) {
-        queue._add(kept, 0);
-        requestSync();
-      }
-      return;
-    }
-    if (spilled) safely(() => localStorage.removeItem(spilled)); // restored from the back/forward cache
-    if (records.length || lost) return write(records, lost);
-  }
-
-  async function write(records: QueuedEvent[], lost: number) {
-    const chunks = [records.slice(0, WRITE_CHUNK)];
-    for (let start = WRITE_CHUNK; start < records.length; start += WRITE_CHUNK) chunks.push(records.slice(start, start + WRITE_CHUNK));
-    writing = writing.concat(chunks);
-    for (const chunk of chunks) {
-      if (!session) return; // consent withdrawn meanwhile
-      await queue._add(chunk, lost);
-      lost = 0;
-      writing = writing.filter((other) => other != chunk);
+    if (!hiding) return handOver._write(records, lost, () => !session);
+    const kept = handOver._hide(records, lost, healthOf(config!.name));
+    // The service worker cannot read localStorage: what is kept also goes to IndexedDB, as far as that gets.
+    if (kept.length && config!.backgroundSync) {
+      queue._add(kept, 0);
+      requestSync();
     }
   }
 
   async function flush() {
     if (session) {
-      await handOver();
+      await handOverPending();
       await requestDrain();
     }
   }

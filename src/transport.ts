@@ -1,4 +1,4 @@
-import type { Batch } from './payload.js';
+import type { Payload } from './payload.js';
 
 /** What the collector answered; status 0 when it did not (network error, CORS, timeout, a redirect). */
 export interface Answer {
@@ -17,11 +17,11 @@ export interface Answer {
 const json = (body: string) => new Blob([body], { type: 'application/json' });
 
 /**
- * POSTs a batch to its collector (the url and path of its events), without credentials (Tracardi may answer normal
+ * POSTs a payload to its collector (the url and path of its events), without credentials (Tracardi may answer normal
  * requests with a `*` origin) and without following redirects. `keepalive` lets a request of at most
  * 64 KiB finish when the page closes meanwhile.
  */
-export async function post({ _records: [{ url, path = '/track' }], _body: body }: Batch, timeout: number, keepalive: boolean): Promise<Answer> {
+export async function post({ _records: [{ url, path = '/track' }], _body: body }: Payload, timeout: number, keepalive: boolean): Promise<Answer> {
   const abort = new AbortController();
   setTimeout(() => abort.abort(), timeout); // harmless once answered
   try {
@@ -34,10 +34,10 @@ export async function post({ _records: [{ url, path = '/track' }], _body: body }
 }
 
 /**
- * Hands a batch to the browser for delivery after the page is gone; false when it refused (quota). A beacon
+ * Hands a payload to the browser for delivery after the page is gone; false when it refused (quota). A beacon
  * follows redirects: what it carries is what the page would send, to the collector the page was given.
  */
-export function beacon({ _records: [{ url, path = '/track' }], _body: body }: Batch): boolean {
+export function beacon({ _records: [{ url, path = '/track' }], _body: body }: Payload): boolean {
   try {
     return navigator.sendBeacon(url + path, json(body));
   } catch {

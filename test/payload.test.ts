@@ -1,7 +1,7 @@
 // @vitest-environment node
-// nextBatch: which queued events share a payload, and the payload's exact bytes.
+// nextPayload: which queued events share a payload, and the payload's exact bytes.
 import { describe, expect, it, vi } from 'vitest';
-import { nextBatch, utf8Bytes, type Envelope } from '../src/payload';
+import { nextPayload, utf8Bytes, type Envelope } from '../src/payload';
 import type { QueuedEvent } from '../src/record';
 
 const encoder = new TextEncoder();
@@ -24,7 +24,7 @@ const envelopeOf = (first: QueuedEvent): Envelope => ({
   options: {},
 });
 
-/** What the payload of `records` must be, built independently of nextBatch's splicing. */
+/** What the payload of `records` must be, built independently of nextPayload's splicing. */
 const expectedBody = (records: QueuedEvent[]) =>
   JSON.stringify({ ...envelopeOf(records[0]), events: records.map((r) => JSON.parse(r.event)) });
 
@@ -48,10 +48,10 @@ describe('utf8Bytes', () => {
   });
 });
 
-describe('nextBatch: grouping by envelope', () => {
+describe('nextPayload: grouping by envelope', () => {
   it('takes the oldest event and the consecutive ones that share its envelope', () => {
     const records = [record('a'), record('b'), record('c', '', { session: 'session-2' }), record('d')];
-    const batch = nextBatch(records, 100, 65_536, envelopeOf);
+    const batch = nextPayload(records, 100, 65_536, envelopeOf);
     expect(ids(batch?._records)).toEqual(['a', 'b']); // 'd' shares a's envelope but comes after 'c'
   });
 
@@ -62,34 +62,34 @@ describe('nextBatch: grouping by envelope', () => {
     ['profile (set vs none)', { profile: 'p1' }],
   ])('a different %s starts a new payload', (_field, change) => {
     const records = [record('a'), record('b'), record('c', '', change), record('d', '', change)];
-    expect(ids(nextBatch(records, 100, 65_536, envelopeOf)?._records)).toEqual(['a', 'b']);
+    expect(ids(nextPayload(records, 100, 65_536, envelopeOf)?._records)).toEqual(['a', 'b']);
     // ...and the next payload, once a and b are gone, holds c and d under their own envelope.
-    const rest = nextBatch(records.slice(2), 100, 65_536, envelopeOf)!;
+    const rest = nextPayload(records.slice(2), 100, 65_536, envelopeOf)!;
     expect(ids(rest._records)).toEqual(['c', 'd']);
     expect(JSON.parse(rest._body)).toEqual(JSON.parse(expectedBody(records.slice(2))));
   });
 
   it('two different profiles do not share a payload', () => {
     const records = [record('a', '', { profile: 'p1' }), record('b', '', { profile: 'p2' })];
-    expect(ids(nextBatch(records, 100, 65_536, envelopeOf)?._records)).toEqual(['a']);
+    expect(ids(nextPayload(records, 100, 65_536, envelopeOf)?._records)).toEqual(['a']);
   });
 
   // A key that joined the fields with a space would take (source 'shop eu', session 's1') for ('shop', 'eu s1').
   it('envelopes whose fields contain spaces are still told apart', () => {
     const records = [record('a', '', { source: 'shop eu', session: 's1' }), record('b', '', { source: 'shop', session: 'eu s1' })];
-    expect(ids(nextBatch(records, 100, 65_536, envelopeOf)?._records)).toEqual(['a']);
+    expect(ids(nextPayload(records, 100, 65_536, envelopeOf)?._records)).toEqual(['a']);
   });
 
   it('asks for the envelope of the first record only', () => {
     const records = [record('a'), record('b')];
     const envelope = vi.fn(envelopeOf);
-    nextBatch(records, 100, 65_536, envelope);
+    nextPayload(records, 100, 65_536, envelope);
     expect(envelope).toHaveBeenCalledTimes(1);
     expect(envelope).toHaveBeenCalledWith(records[0]);
   });
 });
 
-describe('nextBatch: limits', () => {
+describe('nextPayload: limits', () => {
   const five = ['a', 'b', 'c', 'd', 'e'].map((id) => record(id, 'x'));
 
   it.each([
@@ -100,15 +100,15 @@ describe('nextBatch: limits', () => {
     [100, ['a', 'b', 'c', 'd', 'e']],
     [Infinity, ['a', 'b', 'c', 'd', 'e']],
   ])('maxEvents %s takes %j', (maxEvents, expected) => {
-    expect(ids(nextBatch(five, maxEvents, 65_536, envelopeOf)?._records)).toEqual(expected);
+    expect(ids(nextPayload(five, maxEvents, 65_536, envelopeOf)?._records)).toEqual(expected);
   });
 
   it('maxEvents 0 gives nothing', () => {
-    expect(nextBatch(five, 0, 65_536, envelopeOf)).toBeUndefined();
+    expect(nextPayload(five, 0, 65_536, envelopeOf)).toBeUndefined();
   });
 
   it('nothing from an empty queue', () => {
-    expect(nextBatch([], 100, 65_536, envelopeOf)).toBeUndefined();
+    expect(nextPayload([], 100, 65_536, envelopeOf)).toBeUndefined();
   });
 
   // Each text mixes widths so that a count of UTF-16 code units (string length) would be wrong.
@@ -123,16 +123,16 @@ describe('nextBatch: limits', () => {
     const sizes = [1, 2, 3, 4].map((n) => bytesOf(expectedBody(records.slice(0, n))));
 
     it.each([1, 2, 3, 4])('exactly the bytes of %i events fits them, one byte less drops the last', (n) => {
-      const fits = nextBatch(records, 100, sizes[n - 1], envelopeOf)!;
+      const fits = nextPayload(records, 100, sizes[n - 1], envelopeOf)!;
       expect(ids(fits._records)).toEqual(ids(records.slice(0, n)));
       expect(fits._bytes).toBe(sizes[n - 1]);
-      const short = nextBatch(records, 100, sizes[n - 1] - 1, envelopeOf);
+      const short = nextPayload(records, 100, sizes[n - 1] - 1, envelopeOf);
       if (n == 1) expect(short).toBeUndefined();
       else expect(ids(short!._records)).toEqual(ids(records.slice(0, n - 1)));
     });
 
     it('the body parses to the envelope and the events in order; _bytes is its UTF-8 size', () => {
-      const batch = nextBatch(records, 100, 65_536, envelopeOf)!;
+      const batch = nextPayload(records, 100, 65_536, envelopeOf)!;
       expect(batch._body).toBe(expectedBody(records));
       expect(JSON.parse(batch._body)).toEqual({ ...envelopeOf(records[0]), events: records.map((r) => JSON.parse(r.event)) });
       expect(batch._bytes).toBe(bytesOf(batch._body));
@@ -143,20 +143,20 @@ describe('nextBatch: limits', () => {
   it('returns undefined when even the first event does not fit, whatever follows', () => {
     const records = [record('big', '😀'.repeat(1000)), record('small')];
     const size = bytesOf(expectedBody(records.slice(0, 1)));
-    expect(nextBatch(records, 100, size - 1, envelopeOf)).toBeUndefined();
-    expect(ids(nextBatch(records, 100, size, envelopeOf)?._records)).toEqual(['big']);
+    expect(nextPayload(records, 100, size - 1, envelopeOf)).toBeUndefined();
+    expect(ids(nextPayload(records, 100, size, envelopeOf)?._records)).toEqual(['big']);
   });
 
   it('stops at the first event that does not fit (order is kept, no skipping ahead)', () => {
     const records = [record('a', 'x'), record('big', 'y'.repeat(5000)), record('c', 'z')];
-    const batch = nextBatch(records, 100, 1000, envelopeOf)!;
+    const batch = nextPayload(records, 100, 1000, envelopeOf)!;
     expect(ids(batch._records)).toEqual(['a']);
   });
 
   it('_bytes equals the UTF-8 length of _body for single and many events', () => {
     for (const count of [1, 2, 10, 100]) {
       const records = Array.from({ length: count }, (_, i) => record(`e${i}`, `ü€😀${i}`));
-      const batch = nextBatch(records, 100, 1_000_000, envelopeOf)!;
+      const batch = nextPayload(records, 100, 1_000_000, envelopeOf)!;
       expect(batch._records).toHaveLength(count);
       expect(batch._bytes).toBe(bytesOf(batch._body));
       expect(JSON.parse(batch._body).events.map((e: { id: string }) => e.id)).toEqual(records.map((r) => r.id));

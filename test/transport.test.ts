@@ -1,12 +1,12 @@
 // @vitest-environment node
 // What the tracker makes of each collector answer, the retry schedule, and the two ways a payload leaves.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Batch } from '../src/payload';
+import type { Payload } from '../src/payload';
 import type { QueuedEvent } from '../src/record';
 import { backoffDelay, beacon, post, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP } from '../src/transport';
 
 /** A batch of one event for the collector at `url`: transport reads only its url and body. */
-const batch = (url: string, body: string): Batch => ({ _records: [{ url } as QueuedEvent], _body: body, _bytes: body.length });
+const batch = (url: string, body: string): Payload => ({ _records: [{ url } as QueuedEvent], _body: body, _bytes: body.length });
 
 afterEach(() => {
   vi.useRealTimers();
