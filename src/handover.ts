@@ -2,6 +2,7 @@ import { BEACON_QUOTA, type Delivery } from './drain.js';
 import { nextPayload } from './payload.js';
 import type { QueuedEvent } from './record.js';
 import { safely } from './safely.js';
+import type { Spills } from './spill.js';
 import { beacon, post } from './transport.js';
 
 /** Events per IndexedDB transaction: a burst of thousands makes no long task. */
@@ -29,7 +30,7 @@ export interface HandOver {
   _clear(): void;
 }
 
-export function createHandOver(delivery: Delivery): HandOver {
+export function createHandOver(delivery: Delivery, spills: Spills): HandOver {
   const queue = delivery._queue;
   /** Events on their way into IndexedDB, a chunk per transaction. */
   let writing: QueuedEvent[][] = [];
@@ -80,13 +81,13 @@ export function createHandOver(delivery: Delivery): HandOver {
         }
         if (healthy) records = rest;
       }
-      if (records.length || dropped) queue._spill(records, dropped, spill);
+      if (records.length || dropped) spills._write(records, dropped, spill);
       else if (spill) safely(() => localStorage.removeItem(spill));
       return records;
     },
 
     _spill(records, dropped) {
-      pagehideSpill = queue._spill(writing.flat().concat(records), dropped, pagehideSpill);
+      pagehideSpill = spills._write(writing.flat().concat(records), dropped, pagehideSpill);
     },
 
     _clear() {

@@ -1,6 +1,5 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { isRecord, type QueuedEvent } from './record.js';
-import { safely } from './safely.js';
+import { entryFor, isRecord, storedNumber, type QueuedEvent } from './record.js';
 
 /**
  * What a tracker keeps beside its events, under the key `[name]` (docs/storage.md): never rename its keys.
@@ -28,19 +27,17 @@ export interface Queue {
    * (0 when it is another's); with the lease it `held` and no `ms`, gives it back.
    */
   _lease(held: number, ms: number): Promise<number>;
-  /** Keeps the events of a page that is going away, synchronously, in localStorage (under `key` if given); gives the key. */
-  _spill(records: QueuedEvent[], dropped: number, key?: string): string;
-  /** Moves into the queue what closing pages left in localStorage, and what an earlier version queued. */
+  /** Moves into the queue, once a page, what an earlier version queued for this tracker's collector. */
   _takeOver(): Promise<void>;
-  /** Deletes every event of this tracker (consent withdrawn), its spills included. */
+  /** Deletes every event of this tracker (consent withdrawn). */
   _clear(): Promise<void>;
+  /** Whether IndexedDB failed on this page: the queue is in its memory. */
+  _inMemory(): boolean;
 }
 
 /** One IndexedDB store for every tracker of the site, each under its own name. */
 export const openStore = () => createStore('beacon-tracker', 'queue');
 
-/** Prefix of the localStorage entries a closing page leaves: an IndexedDB write from pagehide may never land (docs/browsers.md). */
-const SPILL = 'beacon-tracker:';
 /** The one value the queue was before it kept a record per event. */
 const OLD_QUEUE = 'queue';
 
@@ -56,8 +53,6 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
   const memoryMeta = readMeta(0);
   /** An earlier version's queue is taken over once a page. */
   let takenOver = false;
-  /** Hand-over entries taken into memory: they stay in localStorage for a page that has IndexedDB. */
-  const takenIntoMemory = new Set<string>();
 
   const key = (record: QueuedEvent) => [name, record.url, record.at, record.id];
   /** This tracker's events for every collector; and for its own. */
@@ -137,28 +132,7 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
     return meta;
   }
 
-  /**
-   * What a closing page or an earlier version left that belongs here: entries this tracker wrote, and in an
-   * entry without a name (an earlier version's), the events for this tracker's collector. Returns them with
-   * the entry's loss count, and what is left for another tracker.
-   */
-  function ours(entry: any): [QueuedEvent[], number, unknown[]] {
-    if (!entry || typeof entry != 'object') return [[], 0, []]; // not a queue: nothing to keep
-    const events: unknown[] = Array.isArray(entry.events) ? entry.events : [];
-    if (entry.name && entry.name != name) return [[], 0, events];
-    const records: QueuedEvent[] = [];
-    const others: unknown[] = [];
-    let dropped = storedNumber(entry.dropped);
-    for (const value of events) {
-      const record: any = { at: 0, ...(value as object) }; // an earlier version's records have no time: they are the oldest
-      if (!isRecord(record)) dropped++;
-      else if (!entry.name && record.url != url) others.push(value);
-      else records.push(record);
-    }
-    return [records, dropped, others];
-  }
-
-  const queue: Queue = {
+  return {
     _add: (records, dropped) =>
       change(
         (objects, meta) => add(objects, meta, records, dropped),
@@ -213,45 +187,21 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
         () => 1, // without IndexedDB this page's queue is its own: nobody to share it with
       ),
 
-    _spill(records, dropped, spillKey = SPILL + Math.random()) {
-      const value = JSON.stringify({ name, events: records, dropped });
-      const kept = safely(() => {
-        localStorage.setItem(spillKey, value);
-        return true;
-      });
-      // Blocked or full: IndexedDB, as far as it gets.
-      if (!kept) queue._add(records, dropped);
-      return spillKey;
-    },
-
     async _takeOver() {
-      if (!takenOver) {
-        takenOver = true;
-        await change(async (objects, meta) => {
-          const old = await promisifyRequest(objects.get(OLD_QUEUE));
-          if (old === undefined) return;
-          const [records, dropped, others] = ours(old);
-          await add(objects, meta, records, dropped);
-          if (others.length) objects.put({ events: others, dropped: 0 }, OLD_QUEUE);
-          else objects.delete(OLD_QUEUE);
-        }, () => {});
-      }
-      for (const entryKey of spillKeys()) {
-        if (takenIntoMemory.has(entryKey)) continue;
-        const [records, dropped, others] = ours(safely(() => JSON.parse(localStorage.getItem(entryKey)!)));
-        if (!records.length && !dropped && others.length) continue; // another tracker's
-        await queue._add(records.filter((record) => !memory || record.url == url), dropped);
-        // Without IndexedDB the entry stays where it is, taken once: this page's memory would not outlive it.
-        if (memory) takenIntoMemory.add(entryKey);
-        else safely(() => (others.length ? localStorage.setItem(entryKey, JSON.stringify({ events: others, dropped: 0 })) : localStorage.removeItem(entryKey)));
-      }
+      if (takenOver) return;
+      takenOver = true;
+      await change(async (objects, meta) => {
+        const old = await promisifyRequest(objects.get(OLD_QUEUE));
+        if (old === undefined) return;
+        const [records, dropped, others] = entryFor(old, name, url);
+        await add(objects, meta, records, dropped);
+        if (others.length) objects.put({ events: others, dropped: 0 }, OLD_QUEUE);
+        else objects.delete(OLD_QUEUE);
+      }, () => {});
     },
 
-    async _clear() {
-      for (const entryKey of spillKeys()) {
-        if (ours(safely(() => JSON.parse(localStorage.getItem(entryKey)!)))[0].length) safely(() => localStorage.removeItem(entryKey));
-      }
-      await change(
+    _clear: () =>
+      change(
         (objects, meta) => {
           objects.delete(everyEvent());
           meta.count = meta.bytes = meta.dropped = 0;
@@ -260,17 +210,12 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
           memory = [];
           meta.count = meta.bytes = meta.dropped = 0;
         },
-      );
-    },
+      ),
+
+    _inMemory: () => !!memory,
   };
-  return queue;
 }
 
-/** The keys of the spills closing pages left in localStorage. */
-const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter((key) => key.startsWith(SPILL));
-
-/** A count or a time read back from storage: a finite number from 0, or 0. Nothing in storage is taken on trust. */
-const storedNumber = (value: any): number => (Number.isFinite(value) && value > 0 ? value : 0);
 
 /** The meta as stored, checked. */
 function readMeta(value: any): Meta {

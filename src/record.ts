@@ -50,3 +50,28 @@ export function isRecord(value: any): value is QueuedEvent {
     (value.path === undefined || /^\/(track|collect)\b/.test(value.path)) // never another host: url + path
   );
 }
+
+/** A count or a time read back from storage: a finite number from 0, or 0. Nothing in storage is taken on trust. */
+export const storedNumber = (value: any): number => (Number.isFinite(value) && value > 0 ? value : 0);
+
+/**
+ * What an entry left by a closing page (a spill) or by an earlier version (`{ name?, events, dropped }`)
+ * holds for tracker `name` of collector `url`: the entries this tracker wrote, and in an entry without a
+ * name (an earlier version's), the events for this tracker's collector. Returns them with the entry's loss
+ * count (broken records counted in), and what is left for another tracker.
+ */
+export function entryFor(entry: any, name: string, url: string): [QueuedEvent[], number, unknown[]] {
+  if (!entry || typeof entry != 'object') return [[], 0, []]; // not a queue: nothing to keep
+  const events: unknown[] = Array.isArray(entry.events) ? entry.events : [];
+  if (entry.name && entry.name != name) return [[], 0, events];
+  const records: QueuedEvent[] = [];
+  const others: unknown[] = [];
+  let dropped = storedNumber(entry.dropped);
+  for (const value of events) {
+    const record: any = { at: 0, ...(value as object) }; // an earlier version's records have no time: they are the oldest
+    if (!isRecord(record)) dropped++;
+    else if (!entry.name && record.url != url) others.push(value);
+    else records.push(record);
+  }
+  return [records, dropped, others];
+}

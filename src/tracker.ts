@@ -15,6 +15,7 @@ import { createQueue, type Queue } from './queue.js';
 import { isProfileId, type QueuedEvent } from './record.js';
 import { safely } from './safely.js';
 import { createSession, readCustomer, type Session } from './session.js';
+import { createSpills, type Spills } from './spill.js';
 import { describeTracker, SYNC_TAG } from './worker.js';
 
 /** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
@@ -68,6 +69,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   let queue: Queue;
   let delivery: Delivery;
   let device: Record<string, unknown>;
+  let spills: Spills;
   let handOver: HandOver;
   /** This page's events not yet handed to the queue: no other tab can send them. */
   let pending: QueuedEvent[] = [];
@@ -99,7 +101,8 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     consent = createConsent(name, config.requireConsent, config.honorPrivacySignals);
     queue = createQueue(name, url, config.maxQueueEvents, config.maxQueueBytes);
     delivery = createDelivery(name, queue, config.timeout, envelope, answered, warn);
-    handOver = createHandOver(delivery);
+    spills = createSpills(name, url, queue);
+    handOver = createHandOver(delivery, spills);
     onPageLifecycle(
       () => handOverPending(true), // the page is hidden, maybe for good
       // A pagehide of a still visible page: the visibilitychange that follows rewrites or withdraws the
@@ -264,6 +267,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     if (session) session._forget();
     session = customerBeforeConsent = undefined;
     handOver._clear();
+    spills._clear();
     queue._clear();
     describe();
   }
@@ -310,7 +314,9 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
 
   async function drainOnce() {
     if (!session) return;
+    // What an earlier version queued, and what closing pages spilled.
     await queue._takeOver();
+    await spills._take();
     const emptied = await exclusively(config!.name, queue, () => drain(delivery, document.visibilityState == 'visible'));
     clearTimeout(drainTimer);
     // Another tab holds the lease: it may finish before this tab's events were queued, or close.

@@ -1,10 +1,11 @@
 // @vitest-environment node
 // The queue in fake-indexeddb: a record per event under [name, url, at, id], the meta under [name]
-// (docs/storage.md); its bounds, several tabs, the memory fallback, the closing-page hand-over and the
+// (docs/storage.md); its bounds, several tabs, the memory fallback, the spills closing pages leave, and the
 // take-over of the format before it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { createQueue, type Meta, type Queue } from '../src/queue';
+import { createSpills } from '../src/spill';
 import type { QueuedEvent } from '../src/record';
 
 const URL = 'https://collector.test';
@@ -346,15 +347,18 @@ const spillKeys = () => Object.keys(localStorage).filter((key) => key.startsWith
 // A closing page cannot count on an IndexedDB write landing: it hands its events over in localStorage
 // (`beacon-tracker:<random>` → `{ name, events, dropped }`), synchronously, and the next drain, in any
 // page, moves them into the queue.
-describe('the closing-page hand-over', () => {
+/** The spills of a page of tracker `name`, beside its queue `queue` (by default, one of its own on `store`). */
+const spillsOf = (queue: Queue, name = 'bt', url = URL) => createSpills(name, url, queue);
+
+describe('spills: what a closing page leaves in localStorage', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
   });
 
-  it('_spill writes localStorage at once (no await), in the documented format', () => {
+  it('a spill is written at once (no await), in the documented format', () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const events = records('a', 'b');
-    queueOn(freshStore())._spill(events, 2);
+    spillsOf(queueOn(freshStore()))._write(events, 2);
     expect(spillKeys()).toHaveLength(1);
     expect(JSON.parse(localStorage.getItem(spillKeys()[0])!)).toEqual({ name: 'bt', events, dropped: 2 });
   });
@@ -364,24 +368,24 @@ describe('the closing-page hand-over', () => {
     const store = freshStore();
     const closing = queueOn(store);
     await closing._add(records('a'), 1);
-    closing._spill(records('b', 'c'), 2);
-    queueOn(store)._spill(records('d'), 0); // another closing tab
+    spillsOf(closing)._write(records('b', 'c'), 2);
+    spillsOf(queueOn(store))._write(records('d'), 0); // another closing tab
     const next = queueOn(store);
-    await next._takeOver();
+    await spillsOf(next)._take();
     expect(await oldest(next, 10)).toEqual([[expect.objectContaining({ id: 'a' }), ...['b', 'c', 'd'].map((id) => expect.objectContaining({ id }))], 3]);
     expect(spillKeys()).toEqual([]);
-    await next._takeOver();
+    await spillsOf(next)._take();
     expect((await stored(store)).meta).toMatchObject({ count: 4, dropped: 3 }); // moved once, not twice
   });
 
   it("another tracker's entries are left for it", async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
-    queueOn(store, WIDE, 'partner', 'https://partner.test')._spill([record('p', 10, 'https://partner.test')], 0);
-    await queueOn(store)._takeOver();
-    expect(spillKeys()).toHaveLength(1);
     const partner = queueOn(store, WIDE, 'partner', 'https://partner.test');
-    await partner._takeOver();
+    spillsOf(partner, 'partner', 'https://partner.test')._write([record('p', 10, 'https://partner.test')], 0);
+    await spillsOf(queueOn(store))._take();
+    expect(spillKeys()).toHaveLength(1);
+    await spillsOf(partner, 'partner', 'https://partner.test')._take();
     expect(ids((await oldest(partner, 10))[0])).toEqual(['p']);
     expect(spillKeys()).toEqual([]);
   });
@@ -393,7 +397,7 @@ describe('the closing-page hand-over', () => {
     localStorage.setItem('beacon-tracker:2', '"x"');
     localStorage.setItem('beacon-tracker:3', JSON.stringify({ name: 'bt', events: [{}, { ...record('ok') }], dropped: 'NaN' }));
     const queue = queueOn(store);
-    await queue._takeOver();
+    await spillsOf(queue)._take();
     expect(await oldest(queue, 10)).toEqual([[expect.objectContaining({ id: 'ok' })], 1]);
     expect(spillKeys()).toEqual([]);
   });
@@ -401,10 +405,10 @@ describe('the closing-page hand-over', () => {
   it.each([
     ['setItem throws (quota)', () => fakeLocalStorage(true)],
     ['localStorage is missing', () => undefined],
-  ])('%s: _spill writes to IndexedDB instead', async (_name, makeStorage) => {
+  ])('%s: the spill goes to IndexedDB instead', async (_name, makeStorage) => {
     vi.stubGlobal('localStorage', makeStorage());
     const store = freshStore();
-    queueOn(store)._spill(records('a'), 1);
+    spillsOf(queueOn(store))._write(records('a'), 1);
     await ticks(50);
     expect(await oldest(queueOn(store), 10)).toEqual([[expect.objectContaining({ id: 'a' })], 1]);
   });
@@ -412,16 +416,19 @@ describe('the closing-page hand-over', () => {
   it('with IndexedDB failing, entries are sent from memory but stay in localStorage for a page that has it', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const failing: UseStore = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
-    queueOn(freshStore())._spill(records('a'), 0); // a page that closed
+    spillsOf(queueOn(freshStore()))._write(records('a'), 0); // a page that closed
     const page = queueOn(failing);
-    await page._takeOver();
+    const pageSpills = spillsOf(page);
+    await page._oldest(1); // IndexedDB fails: the queue goes to memory
+    await pageSpills._take();
     expect(ids((await oldest(page, 10))[0])).toEqual(['a']);
     await page._remove((await oldest(page, 10))[0], 0); // delivered from memory...
-    await page._takeOver();
+    await pageSpills._take();
     expect(await oldest(page, 10)).toEqual([[], 0]); // ...and not taken in again on this page
     // This page closes before the collector answered; the next page has no IndexedDB either.
     const next = queueOn(failing);
-    await next._takeOver();
+    await next._oldest(1);
+    await spillsOf(next)._take();
     expect(ids((await oldest(next, 10))[0])).toEqual(['a']);
   });
 });
