@@ -9,9 +9,6 @@ import { useSuite } from './helpers/site';
 import { waitFor, waitForQuiet } from './helpers/wait';
 import { requires } from './helpers/requires';
 
-declare const tracker: { track(type: string, properties?: object): string; flush(): Promise<void> };
-declare const registered: Promise<boolean>;
-declare const errors: string[];
 
 const suite = useSuite();
 const SYNC_TAG = 'beacon-tracker';

@@ -5,7 +5,6 @@ import { eventsOf } from './helpers/collector';
 import { useSuite } from './helpers/site';
 import { waitFor } from './helpers/wait';
 
-declare const tracker: { track(type: string, properties?: object): string };
 
 const suite = useSuite();
 const COUNT = 10_000;

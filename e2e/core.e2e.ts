@@ -12,19 +12,6 @@ import { distDir } from './helpers/dist';
 import { useSuite, withoutNoStore } from './helpers/site';
 import { waitFor, waitForQuiet } from './helpers/wait';
 
-/** What the pages define; evaluate() callbacks run in the page, where these are globals. */
-declare const tracker: {
-  init(options: object): void;
-  track(type: string, properties?: object, eventOptions?: object): string;
-  flush(): Promise<void>;
-  readonly sessionId: string | undefined;
-  readonly profileId: string | undefined;
-  q?: unknown[];
-};
-declare const app: { ready: boolean; navigate(path: string, title: string): void; track(type: string, properties?: object): string; flush(): Promise<void> };
-declare const violations: Array<{ directive: string; blocked: string; source: string; sample: string }>;
-declare const pageshows: boolean[];
-declare const failedScripts: string[];
 
 const suite = useSuite();
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

@@ -14,13 +14,6 @@ import { collectorDown, collectorUp, deliveredRequests, expectAllDelivered, idsI
 import { useSuite } from './helpers/site';
 import { waitFor } from './helpers/wait';
 
-/** What the pages define; evaluate() callbacks run in the page, where these are globals. */
-declare const tracker: {
-  track(type: string, properties?: object, eventOptions?: object): string;
-  flush(): Promise<void>;
-  readonly sessionId: string | undefined;
-};
-declare const brokenStorage: string[];
 
 const suite = useSuite();
 /** Hides the page as a tab switch would (a headless page cannot be hidden otherwise without leaving). */

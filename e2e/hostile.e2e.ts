@@ -12,19 +12,6 @@ import { startProxy, type Proxy } from './helpers/proxy';
 import { useSuite } from './helpers/site';
 import { waitFor, waitForQuiet } from './helpers/wait';
 
-/** What the pages define; evaluate() callbacks run in the page, where these are globals. */
-declare const tracker: {
-  track(type: string, properties?: object): string;
-  flush(): Promise<void>;
-  readonly sessionId: string | undefined;
-  readonly profileId: string | undefined;
-};
-interface Tracker {
-  track(type: string, properties?: object): string;
-  flush(): Promise<void>;
-  readonly profileId: string | undefined;
-}
-declare const trackers: { a: Tracker; b: Tracker };
 
 const suite = useSuite();
 

@@ -9,19 +9,6 @@ import { collectorDown, collectorUp, expectAllDelivered, missing, trackSeq } fro
 import { useSuite } from './helpers/site';
 import { waitFor, waitForQuiet } from './helpers/wait';
 
-/** What the pages define; evaluate() callbacks run in the page, where these are globals. */
-declare const tracker: {
-  track(type: string, properties?: object, eventOptions?: object): string;
-  publish(action: string, entity: string, data?: object, eventOptions?: object): string;
-  identify(customer: string | object, traits?: object): string;
-  collect(type: string, properties?: object): Promise<void>;
-  consent(given: boolean): void;
-  reset(): void;
-  flush(): Promise<void>;
-  readonly sessionId: string | undefined;
-  readonly profileId: string | undefined;
-};
-declare const app: { navigate(path: string, title: string): void; flush(): Promise<void> };
 
 const suite = useSuite();
 

@@ -7,20 +7,14 @@ import { createStore, get, promisifyRequest } from 'idb-keyval';
 import { createTracker, forgetTrackers, type Tracker } from '../../src/tracker';
 import type { TrackerOptions } from '../../src/options';
 import type { QueuedEvent } from '../../src/record';
+import type { WireEvent } from '../../src/event';
 
 export const COLLECTOR = 'https://collector.test';
 export const T0 = Date.UTC(2024, 2, 10, 9, 30, 0, 0);
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 export const QUOTA = 65_536;
 
-export interface WireEvent {
-  id: string;
-  type: string;
-  time: { create: string };
-  properties: Record<string, unknown>;
-  options: Record<string, unknown>;
-  context: Record<string, unknown> & { page: Record<string, unknown> };
-}
+export type { WireEvent };
 export interface Payload {
   source: { id: string };
   session: { id: string };

@@ -1,0 +1,26 @@
+/**
+ * What the fixture pages (e2e/pages) define: evaluate() callbacks run in the page, where these are
+ * globals. The tracker is the script build's `window.tracker`, typed as the package types it.
+ */
+import type { Tracker } from '../src/tracker';
+
+declare global {
+  /** The script build's tracker, or the loader stub (with its queue `q`) before it arrived. */
+  const tracker: Tracker & { q?: unknown[] };
+  /** The two trackers of the ESM build on two-trackers.html. */
+  const trackers: { a: Tracker; b: Tracker };
+  /** The SPA fixture's app (spa.app.js): the ESM build bundled. */
+  const app: { ready: boolean; navigate(path: string, title: string): void; track(type: string, properties?: object): string; flush(): Promise<void> };
+  /** What the page threw and did not catch (errors.js). */
+  const errors: string[];
+  /** The CSP violations the page reported (csp.js). */
+  const violations: Array<{ directive: string; blocked: string; source: string; sample: string }>;
+  /** Each pageshow's `persisted` (bfcache.js). */
+  const pageshows: boolean[];
+  /** Scripts that failed to load (integrity.js). */
+  const failedScripts: string[];
+  /** The storage a page made throw, as it threw (no-storage.js and the like). */
+  const brokenStorage: string[];
+  /** Resolves once the site's service worker is active, or to false where there are none (sync.js). */
+  const registered: Promise<boolean>;
+}
