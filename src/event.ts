@@ -114,12 +114,13 @@ export function buildEvent(
 }
 
 /**
- * An event as JSON, serialised once: what IndexedDB stores and payloads splice in. Values follow
+ * An event as JSON (or the properties collect() sends alone), serialised once: what IndexedDB stores and
+ * payloads splice in. Values follow
  * JSON.stringify: Dates as ISO strings; functions, symbols and undefined left out; NaN and Infinity as
  * null; DOM nodes as {}. Throws, and the event is refused, on a circular reference or a BigInt
  * (JSON.stringify's TypeError) and when the event is larger than MAX_EVENT_BYTES.
  */
-export function serializeEvent(event: WireEvent): string {
+export function serializeEvent(event: object): string {
   const json = JSON.stringify(event);
   // A UTF-8 character takes 3 bytes at most: only a long event needs counting.
   if (json.length * 3 > MAX_EVENT_BYTES && utf8Bytes(json) > MAX_EVENT_BYTES) throw new RangeError(`event over ${MAX_EVENT_BYTES} bytes`);

@@ -42,7 +42,6 @@ export interface Tracker<Events extends object = EventMap> {
   readonly profileId: string | undefined;
 }
 
-
 /** The collector of each tracker name on this page: a name is one collector's cookie, profile and queue. */
 const collectors = new Map<string, string>();
 
@@ -160,16 +159,20 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     }
   }
 
-  /** The checks every call that records an event makes: a browser, init() done, a type that is a name. */
-  function checkCall(method: string, type: unknown): boolean {
+  /** Whether a call can do anything: in a browser, after init(); before it, the misuse is said. */
+  function ready(method: string): boolean {
     if (!inBrowser) return false;
     if (!config) fail(`${method}(): init() first`);
-    if (!type || typeof type != 'string') fail(`${method}(): type ${show(type)} is not a name`);
     return true;
   }
 
+  const checkType = (method: string, type: unknown) => {
+    if (!type || typeof type != 'string') fail(`${method}(): type ${show(type)} is not a name`);
+  };
+
   function track(type: string, properties?: object, eventOptions: EventOptions = {}): string {
-    if (!checkCall('track', type)) return '';
+    if (!ready('track')) return '';
+    checkType('track', type);
     if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
     // DM Hub's externalId is the event's dedupe key: the event id, so that a collector keeps it once.
     const externalId = properties && (properties as { externalId?: unknown }).externalId;
@@ -231,7 +234,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   }
 
   function identify(given: string | Customer, traits?: object) {
-    if (!inBrowser) return '';
+    if (!ready('identify')) return '';
     const customer = readCustomer(given);
     if (!customer) fail(`identify(): ${show(given)} is no customer id`);
     if (session) session._setCustomer(customer!);
@@ -241,9 +244,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   }
 
   function collect(type: string, properties?: object): Promise<void> {
-    if (!checkCall('collect', type)) return Promise.resolve();
+    if (!ready('collect')) return Promise.resolve();
+    checkType('collect', type);
     if (consent._given() != false) {
-      const json = safely(() => serializeEvent((properties || {}) as WireEvent));
+      const json = safely(() => serializeEvent(properties || {}));
       // Circular, a BigInt, or over 60 KiB: counted as track() counts it.
       if (!json) dropped++;
       else enqueue(eventId(), json, `/collect/${encodeURIComponent(type)}/${encodeURIComponent(config!.source)}`, true);
@@ -252,8 +256,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   }
 
   function setConsent(given: boolean) {
-    if (!inBrowser) return;
-    if (!config) fail('consent(): init() first');
+    if (!ready('consent')) return;
     consent._decide(given);
     if (given) {
       if (!session) start();

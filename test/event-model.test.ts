@@ -527,4 +527,5 @@ it('the methods of an uninitialised tracker say init() first', () => {
   expect(() => tracker.publish('Created', 'Order')).toThrow('init() first');
   expect(() => tracker.collect('a')).toThrow('init() first');
   expect(() => tracker.consent(true)).toThrow('init() first');
+  expect(() => tracker.identify('c-1')).toThrow('init() first');
 });
