@@ -58,7 +58,7 @@ const DM_HUB_LIMITS: [field: string, characters: number][] = [
  * Checks what an event says of itself against ContactHub's and DM Hub's rules and the app's schemas
  * (required properties per type), and throws a TypeError that names what is wrong.
  */
-export function checkEvent(type: string, properties: any, contextOfUse: unknown, mode: unknown, required: string[] = []) {
+export function checkEvent(type: string, properties: any, contextOfUse: unknown, mode: unknown, required?: string[]) {
   if (!CONTEXTS.includes(contextOfUse as ContextOfUse)) fail(`track(): context ${show(contextOfUse)} is not one of ${CONTEXTS.join(' ')}`);
   if (mode && !MODES.includes(mode as Mode)) fail(`track(): mode ${show(mode)} is not ACTIVE or PASSIVE`);
   // DM Hub's custom event types start with c_, and are 32 characters at most.
@@ -67,8 +67,11 @@ export function checkEvent(type: string, properties: any, contextOfUse: unknown,
     const value = properties && properties[field];
     if (typeof value == 'string' && value.length > characters) fail(`track(): ${field} is over ${characters} characters`);
   }
-  const missing = required.filter((name) => !properties || properties[name] === undefined);
-  if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
+  if (required) {
+    // Only types with a schema pay for this: track() runs on every click.
+    const missing = required.filter((name) => !properties || properties[name] === undefined);
+    if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
+  }
 }
 
 let lastTime: number | undefined;

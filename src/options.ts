@@ -1,5 +1,6 @@
 import { CONTEXTS, type ContextOfUse, type WireEvent } from './event.js';
 import { fail, show } from './misuse.js';
+import { isHttpUrl } from './record.js';
 
 export interface TrackerOptions {
   /** The collector's base URL (a Tracardi server, or any collector of its /track protocol). Required. */
@@ -68,7 +69,7 @@ const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorP
  */
 export function readOptions(given: TrackerOptions): Config {
   const { url, source } = given;
-  if (!/^https?:\/\/[^/]/.test(url)) fail(`init(): url ${show(url)} is not http(s)`);
+  if (!isHttpUrl(url)) fail(`init(): url ${show(url)} is not http(s)`);
   if (!source || typeof source != 'string') fail(`init(): source ${show(source)} is not a name`);
   const config = { ...given, url: url.replace(/\/+$/, ''), name: given.name || 'bt', options: given.options || {}, defaultContext: given.defaultContext || 'WEB', schemas: given.schemas || {} } as Config;
   if (!CONTEXTS.includes(config.defaultContext)) fail(`init(): defaultContext ${show(config.defaultContext)} is not one of ${CONTEXTS.join(' ')}`);

@@ -40,7 +40,7 @@ export interface Payload {
 const sameEnvelope = (a: QueuedEvent, b: QueuedEvent) => a.url == b.url && a.path == b.path && a.source == b.source && a.session == b.session && a.profile == b.profile;
 
 /** A profile-less event of collect(): its record's `event` is the request's whole body, sent alone. */
-export const collected = (record: QueuedEvent) => /^\/collect/.test(record.path!);
+const collected = (record: QueuedEvent) => /^\/collect/.test(record.path!);
 
 /**
  * The UTF-8 size of a string, as the beacon quota counts it, counted in JavaScript: a Blob would register

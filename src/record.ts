@@ -34,13 +34,16 @@ export const isSessionId = (id: unknown): id is string => typeof id == 'string' 
  */
 export const isProfileId = (id: unknown): id is string => typeof id == 'string' && /^[\w.:@-]{1,128}$/.test(id);
 
+/** Whether a url is one the tracker may send to: http(s) with a host, never javascript: or a bare path. */
+export const isHttpUrl = (url: unknown) => typeof url == 'string' && /^https?:\/\/[^/]/.test(url);
+
 /** Whether a value read back from storage is a record this tracker can send. */
 export function isRecord(value: any): value is QueuedEvent {
   return (
     !!value &&
     !!value.id &&
     typeof value.id == 'string' &&
-    /^https?:\/\/[^/]/.test(value.url) &&
+    isHttpUrl(value.url) &&
     !!value.source &&
     typeof value.source == 'string' &&
     isSessionId(value.session) &&

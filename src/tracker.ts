@@ -119,10 +119,15 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
     if (config.pageViews) onPageView(() => safely(() => track('page-view')));
   }
 
+  /** The session of init()'s options: restored from the cookie or storage, or a new one. */
+  function openSession() {
+    const { name, sessionTimeout, cookieDomain, profileLess } = config!;
+    return createSession(name, sessionTimeout, cookieDomain, undefined, profileLess);
+  }
+
   /** Storing and sending begin: now, or once the visitor consents. */
   function start() {
-    const { name, sessionTimeout, cookieDomain, profileLess } = config!;
-    session = createSession(name, sessionTimeout, cookieDomain, undefined, profileLess);
+    session = openSession();
     // Events tracked while consent was awaited get their session now.
     for (const record of pending) record.session = session._touch(record.at);
     if (customerBeforeConsent) session._setCustomer(customerBeforeConsent);
@@ -278,7 +283,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
   function reset() {
     if (session) {
       session._forget();
-      session = createSession(config!.name, config!.sessionTimeout, config!.cookieDomain, undefined, config!.profileLess);
+      session = openSession();
       describe();
     }
   }

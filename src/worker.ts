@@ -10,7 +10,7 @@ import { createDelivery, drain } from './drain.js';
 import { exclusively } from './lock.js';
 import { envelopeOf } from './payload.js';
 import { createQueue, openStore } from './queue.js';
-import { isProfileId, type QueuedEvent } from './record.js';
+import { isHttpUrl, isProfileId, type QueuedEvent } from './record.js';
 
 /** The Background Sync tag the pages register and the worker answers. */
 export const SYNC_TAG = 'beacon-tracker';
@@ -44,7 +44,7 @@ function readDescription(value: any): TrackerDescription | undefined {
   if (
     value &&
     typeof value.name == 'string' &&
-    /^https?:\/\/[^/]/.test(value.url) &&
+    isHttpUrl(value.url) &&
     value.context &&
     typeof value.context == 'object' &&
     value.options &&
