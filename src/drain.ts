@@ -2,7 +2,8 @@ import { nextPayload, type Envelope } from './payload.js';
 import { noteAnswer } from './health.js';
 import type { Queue } from './queue.js';
 import type { QueuedEvent } from './record.js';
-import { backoffDelay, post, refusesSome, retryable, type Answer } from './transport.js';
+import { backoffDelay, refusesSome, retryable } from './retry.js';
+import { post, type Answer } from './transport.js';
 
 /** Browsers refuse beacons and keepalive requests past 64 KiB in flight per page, counted in UTF-8 bytes. */
 export const BEACON_QUOTA = 65_536;

@@ -1,4 +1,5 @@
 import type { Payload } from './payload.js';
+import { retryAfter } from './retry.js';
 
 /** What the collector answered; status 0 when it did not (network error, CORS, timeout, a redirect). */
 export interface Answer {
@@ -43,33 +44,4 @@ export function beacon({ _records: [{ url, path = '/track' }], _body: body }: Pa
   } catch {
     return false; // missing sendBeacon, or a page policy that forbids it
   }
-}
-
-/** Retry-After in ms, in seconds or as an HTTP date (RFC 9110); 0 when absent, past or unreadable. */
-export function retryAfter(header: string | null, now = Date.now()): number {
-  if (!header) return 0;
-  const ms = /^\s*\d+\s*$/.test(header) ? +header * 1000 : Date.parse(header) - now;
-  return ms > 0 ? ms : 0;
-}
-
-/** The collector or the network may recover: no answer, 408, 429, 5xx. */
-export const retryable = (status: number) => !status || status == 408 || status == 429 || status > 499;
-
-/** The collector refuses something in the batch: halve it to find the one event to drop. */
-export const refusesSome = (status: number) => status == 400 || status == 413 || status == 422;
-
-export const RETRY_BASE = 1000;
-export const RETRY_CAP = 60_000;
-/**
- * The longest wait honoured, whatever Retry-After says: ten minutes, about as long as a visitor keeps a page
- * open. The `online` event, a reload and the next page try again at once.
- */
-export const RETRY_AFTER_CAP = 600_000;
-
-/**
- * Ms to wait after `attempt` failures in a row: exponential, capped, with jitter (50 to 100% of the
- * step, so that tabs and visitors spread out), and never before the collector's Retry-After.
- */
-export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
-  return Math.min(RETRY_AFTER_CAP, Math.max(retryAfterMs, Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
 }
