@@ -1,6 +1,6 @@
 // @vitest-environment node
 // The retry policy: what the tracker makes of each collector answer, and the retry schedule.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP } from '../src/retry';
 
 describe('status tables', () => {
