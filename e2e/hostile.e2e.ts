@@ -154,9 +154,8 @@ describe('tampered storage', () => {
   };
 
   for (const [name, entries, dropped] of [
-    ["the old layout's value \"x\"", () => [['queue', 'x']], 0],
-    ["the old layout's value {events:\"x\"}", () => [['queue', { events: 'x' }]], 0],
-    ["the old layout's value {events:[{}]}", () => [['queue', { events: [{}] }]], 1],
+    ['a record that is the string "x"', (url: string) => [[['bt', url, 1, 'x'], 'x']], 1],
+    ['a record that is an empty object', (url: string) => [[['bt', url, 1, 'y'], {}]], 1],
     [
       'a record whose url is javascript:alert(1)',
       (url: string) => [record({ url }, { url: 'javascript:alert(1)' }), record({ url: 'javascript:alert(1)' }, { id: 'evil-2' })],

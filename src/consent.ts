@@ -1,3 +1,4 @@
+import type { Config } from './options.js';
 import { safely } from './safely.js';
 
 export interface Consent {
@@ -13,7 +14,7 @@ export interface Consent {
  * requires consent first, or honours privacy signals and the browser sends Do Not Track or Global Privacy
  * Control.
  */
-export function createConsent(name: string, required: boolean, honorPrivacySignals: boolean): Consent {
+export function createConsent({ name, requireConsent, honorPrivacySignals }: Pick<Config, 'name' | 'requireConsent' | 'honorPrivacySignals'>): Consent {
   const key = name + ':consent';
   let decision = safely(() => localStorage.getItem(key));
   const signalled = honorPrivacySignals && (navigator.doNotTrack == '1' || (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl == true);
@@ -21,7 +22,7 @@ export function createConsent(name: string, required: boolean, honorPrivacySigna
     _given() {
       if (decision == '1' || decision == '0') return decision == '1';
       if (signalled) return false;
-      if (!required) return true;
+      if (!requireConsent) return true;
     },
     _decide(given) {
       decision = given ? '1' : '0';

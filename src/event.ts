@@ -1,6 +1,7 @@
 import type { PageContext } from './context.js';
 import { fail, show } from './misuse.js';
-import { utf8Bytes } from './payload.js';
+import type { Config } from './options.js';
+import { utf8Bytes } from './utf8.js';
 
 /** The UTF-8 size an event's JSON may have, so that any one event fits in a beacon (64 KiB in all). */
 export const MAX_EVENT_BYTES = 60 * 1024;
@@ -54,22 +55,60 @@ const DM_HUB_LIMITS: [field: string, characters: number][] = [
   ['summary', 1024],
 ];
 
+/** What track() knows of an event when it builds it. */
+export interface EventInput {
+  id: string;
+  type: string;
+  /** When it happened, ms since the epoch. */
+  time: number;
+  properties: object | undefined;
+  eventOptions: EventOptions;
+  page: PageContext;
+  customer?: Customer;
+}
+
+/** What the event model needs of the tracker's options. */
+type EventRules = Pick<Config, 'defaultContext' | 'schemas' | 'beforeSend'>;
+
 /**
- * Checks what an event says of itself against ContactHub's and DM Hub's rules and the app's schemas
- * (required properties per type), and throws a TypeError that names what is wrong.
+ * An event of track() as JSON, ready for the batch (docs/glossary.md: an event's snapshot). A broken rule
+ * is a misuse: counted by `refuse`, and thrown. An event that cannot be serialised, or that beforeSend threw
+ * on, is counted by `refuse` and gives undefined, as does an event beforeSend dropped.
  */
-export function checkEvent(type: string, properties: any, contextOfUse: unknown, mode: unknown, required?: string[]) {
+export function acceptEvent(input: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
+  const { context, options } = input.eventOptions;
+  // The event's context of use: its `context` option when that names one, else its Tracardi options', else the default.
+  const contextOfUse = typeof context == 'string' ? context : (options && (options.context as string)) || defaultContext;
+  try {
+    checkEvent(input, contextOfUse, schemas[input.type]);
+  } catch (error) {
+    refuse(error);
+    throw error; // the app is told
+  }
+  try {
+    return snapshot(buildEvent(input, contextOfUse), beforeSend);
+  } catch (error) {
+    refuse(error);
+  }
+}
+
+/**
+ * Checks what an event says of itself against ContactHub's and DM Hub's rules and the app's schema of its
+ * type (required properties), and throws a TypeError that names what is wrong.
+ */
+export function checkEvent({ type, properties, eventOptions: { mode } }: EventInput, contextOfUse: string, required?: string[]) {
+  const given = properties as Record<string, unknown> | undefined;
   if (!CONTEXTS.includes(contextOfUse as ContextOfUse)) fail(`track(): context ${show(contextOfUse)} is not one of ${CONTEXTS.join(' ')}`);
-  if (mode && !MODES.includes(mode as Mode)) fail(`track(): mode ${show(mode)} is not ACTIVE or PASSIVE`);
+  if (mode && !MODES.includes(mode)) fail(`track(): mode ${show(mode)} is not ACTIVE or PASSIVE`);
   // DM Hub's custom event types start with c_, and are 32 characters at most.
   if (/^c_/.test(type) && type.length > 32) fail(`track(): ${show(type)} is over 32 characters`);
   for (const [field, characters] of DM_HUB_LIMITS) {
-    const value = properties && properties[field];
+    const value = given && given[field];
     if (typeof value == 'string' && value.length > characters) fail(`track(): ${field} is over ${characters} characters`);
   }
   if (required) {
     // Only types with a schema pay for this: track() runs on every click.
-    const missing = required.filter((name) => !properties || properties[name] === undefined);
+    const missing = required.filter((name) => !given || given[name] === undefined);
     if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
   }
 }
@@ -86,20 +125,8 @@ function isoTime(time: number): string {
   return lastCreate;
 }
 
-/**
- * The wire form of one event, built when track() is called: a snapshot (a later mutation of the
- * properties cannot change it), given to `beforeSend` if there is one.
- */
-export function buildEvent(
-  id: string,
-  type: string,
-  time: number,
-  properties: object | undefined,
-  { context, mode, contextInfo, options }: EventOptions,
-  page: PageContext,
-  contextOfUse?: string,
-  customer?: Customer,
-): WireEvent {
+/** The wire form of one event, built when track() is called. */
+export function buildEvent({ id, type, time, properties, eventOptions: { context, mode, contextInfo, options }, page, customer }: EventInput, contextOfUse?: string): WireEvent {
   const wireOptions: Record<string, unknown> = { ...options };
   if (contextOfUse) wireOptions.context = contextOfUse;
   if (mode) wireOptions.mode = mode;
@@ -114,6 +141,26 @@ export function buildEvent(
     options: wireOptions,
     context: typeof context == 'object' ? { ...wireContext, ...context } : wireContext,
   };
+}
+
+/** `beforeSend`: sees each event before it is queued; returns it (changed or not), or null or false to drop it. */
+export type BeforeSend = (event: WireEvent) => WireEvent | null | false | void;
+
+/**
+ * The event's JSON, as it is stored and sent: a snapshot, which a later mutation of the properties cannot
+ * change. `beforeSend` gets a copy it may change, never the event's id; undefined when it dropped the
+ * event. Throws (the event is refused) where serializeEvent does, or the hook does.
+ */
+export function snapshot(event: WireEvent, beforeSend?: BeforeSend): string | undefined {
+  if (beforeSend) {
+    const copy: WireEvent = JSON.parse(serializeEvent(event));
+    const kept = beforeSend(copy);
+    if (kept === null || kept === false) return;
+    const id = event.id;
+    event = kept || copy;
+    event.id = id; // the tracker's: track() returned it, and resends carry it
+  }
+  return serializeEvent(event);
 }
 
 /**

@@ -1,3 +1,4 @@
+// Ids: event ids and session ids, made here and checked wherever they are read back.
 import { urlAlphabet } from 'nanoid';
 
 /** Random bytes are drawn this many at a time. */
@@ -40,3 +41,15 @@ export function uuid(): string {
     (+c ^ (pooledRandom(1)[0] & (15 >> (+c / 4)))).toString(16),
   );
 }
+
+const UUID_V4 = /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/;
+
+/** A session id is a UUID v4, as the tracker makes them. */
+export const isSessionId = (id: unknown): id is string => typeof id == 'string' && UUID_V4.test(id);
+
+/**
+ * A profile id the tracker keeps and sends: 1 to 128 letters, digits, `_`, `-`, `.`, `:` or `@` (a collector's
+ * customer ids may be emails). Anything else (a collector's garbage, a tampered cookie) is ignored: it could
+ * outgrow a request or break the cookie.
+ */
+export const isProfileId = (id: unknown): id is string => typeof id == 'string' && /^[\w.:@-]{1,128}$/.test(id);

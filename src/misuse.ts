@@ -5,3 +5,8 @@ export function fail(message: string): never {
 
 /** A value as a message shows it: strings quoted. */
 export const show = (value: unknown) => (typeof value == 'string' ? `'${value}'` : String(value));
+
+/** The console warnings of a tracker with `debug`: refused events and failing deliveries, in words. */
+export const warner = (debug: boolean) => (message: unknown) => {
+  if (debug) console.warn('beacon-tracker:', message);
+};

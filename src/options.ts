@@ -1,6 +1,6 @@
-import { CONTEXTS, type ContextOfUse, type WireEvent } from './event.js';
+import { isCollectorUrl } from './endpoint.js';
+import { CONTEXTS, type BeforeSend, type ContextOfUse } from './event.js';
 import { fail, show } from './misuse.js';
-import { isHttpUrl } from './record.js';
 
 export interface TrackerOptions {
   /** The collector's base URL (a Tracardi server, or any collector of its /track protocol). Required. */
@@ -40,7 +40,7 @@ export interface TrackerOptions {
   /** Called with each 2xx answer of the collector, parsed (Tracardi's `profile`, `debugging`, `ux`, `response`): data, never run. */
   onResponse?: (answer: Record<string, unknown>) => void;
   /** Sees each event before it is queued: returns it (changed or not), or null or false to drop it. */
-  beforeSend?: (event: WireEvent) => WireEvent | null | false | void;
+  beforeSend?: BeforeSend;
   /** Nothing is stored or sent before consent(true); events tracked before wait in memory. Default false. */
   requireConsent?: boolean;
   /** A browser that sends Do Not Track or Global Privacy Control counts as consent refused, until consent(true). Default false. */
@@ -69,7 +69,7 @@ const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorP
  */
 export function readOptions(given: TrackerOptions): Config {
   const { url, source } = given;
-  if (!isHttpUrl(url)) fail(`init(): url ${show(url)} is not http(s)`);
+  if (!isCollectorUrl(url)) fail(`init(): url ${show(url)} is not http(s)`);
   if (!source || typeof source != 'string') fail(`init(): source ${show(source)} is not a name`);
   const config = { ...given, url: url.replace(/\/+$/, ''), name: given.name || 'bt', options: given.options || {}, defaultContext: given.defaultContext || 'WEB', schemas: given.schemas || {} } as Config;
   if (!CONTEXTS.includes(config.defaultContext)) fail(`init(): defaultContext ${show(config.defaultContext)} is not one of ${CONTEXTS.join(' ')}`);

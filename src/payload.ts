@@ -1,5 +1,7 @@
 import { timeContext } from './context.js';
-import type { QueuedEvent } from './record.js';
+import { isCollected } from './endpoint.js';
+import type { EventRecord } from './record.js';
+import { utf8Bytes } from './utf8.js';
 
 /** Everything in a tracker payload but its events. */
 export interface Envelope {
@@ -11,13 +13,35 @@ export interface Envelope {
   options: Record<string, unknown>;
 }
 
+/** Who the visitor is now: their session, and the profile id the collector gave it. */
+export interface VisitorIds {
+  session: string;
+  profile?: string;
+}
+
 /**
- * The payload around events, from the first one's record: its source, session and profile (or `profile`, the
- * one the collector gave since), the tracker's `context` and `options`, the browser's clock, and the count of
- * events lost, when some were: loss is reported, never silent.
+ * Whether a record is of the visitor's current session: only then does a profile id the collector gave the
+ * visitor go with it, or one it answered to it become the visitor's (never across a reset or a consent
+ * withdrawn). The one rule for pages and the service worker.
  */
-export function envelopeOf(first: QueuedEvent, dropped: number, context: Record<string, unknown>, options: Record<string, unknown>, profile?: string | false): Envelope {
-  profile = first.profile || profile;
+export const ofVisitor = (record: EventRecord, visitor: VisitorIds | undefined): visitor is VisitorIds => !!visitor && record.session == visitor.session;
+
+/** The profile a record goes with: its own, else the visitor's (events tracked before the collector first answered). */
+export const profileFor = (record: EventRecord, visitor: VisitorIds | undefined) => record.profile || (ofVisitor(record, visitor) ? visitor.profile : undefined);
+
+/** What a tracker puts in every envelope: its context and options, and who the visitor is now. */
+export interface EnvelopeParts {
+  context: Record<string, unknown>;
+  options: Record<string, unknown>;
+  visitor?: VisitorIds;
+}
+
+/**
+ * The payload around events, from the first one's record, and the count of events lost, when some were:
+ * loss is reported, never silent. The browser's clock goes in, so that a collector can correct skew.
+ */
+export function envelopeOf(first: EventRecord, dropped: number, { context, options, visitor }: EnvelopeParts): Envelope {
+  const profile = profileFor(first, visitor);
   return {
     source: { id: first.source },
     session: { id: first.session },
@@ -28,58 +52,32 @@ export function envelopeOf(first: QueuedEvent, dropped: number, context: Record<
   };
 }
 
+/** One request: the records it carries, its body, and the body's UTF-8 size. */
 export interface Payload {
-  _records: QueuedEvent[];
-  /** The tracker payload as JSON. */
+  _records: EventRecord[];
   _body: string;
-  /** Its UTF-8 size. */
   _bytes: number;
 }
 
 /** Events share a payload when they share its envelope: collector and endpoint, source, session and profile. */
-const sameEnvelope = (a: QueuedEvent, b: QueuedEvent) => a.url == b.url && a.path == b.path && a.source == b.source && a.session == b.session && a.profile == b.profile;
-
-/** A profile-less event of collect(): its record's `event` is the request's whole body, sent alone. */
-const collected = (record: QueuedEvent) => /^\/collect/.test(record.path!);
-
-/**
- * The UTF-8 size of a string, as the beacon quota counts it, counted in JavaScript: a Blob would register
- * with the browser for every record measured (docs/performance.md).
- */
-export function utf8Bytes(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit > 2047) {
-      bytes += 2;
-      // A surrogate pair is 2 units and 4 bytes; a lone surrogate goes as U+FFFD, 3 bytes.
-      if (unit > 0xd7ff && unit < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) == 0xdc00) i++;
-    } else if (unit > 127) bytes++;
-  }
-  return bytes;
-}
+const sameEnvelope = (a: EventRecord, b: EventRecord) => a.url == b.url && a.path == b.path && a.source == b.source && a.session == b.session && a.profile == b.profile;
 
 /**
  * The next payload from `records` (oldest first): the oldest event and the ones after it that share its
  * envelope, as many as fit in `maxEvents` and `maxBytes`. Nothing when even the oldest does not fit.
  * Events are spliced into the envelope's JSON as they were stored.
  */
-export function nextPayload(
-  records: QueuedEvent[],
-  maxEvents: number,
-  maxBytes: number,
-  envelopeOf: (first: QueuedEvent) => Envelope,
-): Payload | undefined {
+export function nextPayload(records: EventRecord[], maxEvents: number, maxBytes: number, envelope: (first: EventRecord) => Envelope): Payload | undefined {
   const [first] = records;
   if (!first) return;
-  if (collected(first)) {
+  if (isCollected(first)) {
     const bytes = utf8Bytes(first.event);
     if (bytes <= maxBytes) return { _records: [first], _bytes: bytes, _body: first.event };
     return;
   }
-  const head = JSON.stringify({ ...envelopeOf(first), events: [] }); // ends with `"events":[]}`
+  const head = JSON.stringify({ ...envelope(first), events: [] }); // ends with `"events":[]}`
   let bytes = utf8Bytes(head) - 1; // less the first event's comma
-  const taken: QueuedEvent[] = [];
+  const taken: EventRecord[] = [];
   for (const record of records) {
     const size = utf8Bytes(record.event) + 1; // and its comma
     if (taken.length == maxEvents || !sameEnvelope(record, first) || bytes + size > maxBytes) break;

@@ -1,5 +1,7 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { entryFor, isRecord, storedNumber, type QueuedEvent } from './record.js';
+import type { Config } from './options.js';
+import { storedNumber } from './read.js';
+import { isRecord, type EventRecord } from './record.js';
 
 /**
  * What a tracker keeps beside its events, under the key `[name]` (docs/storage.md): never rename its keys.
@@ -17,18 +19,16 @@ export interface Meta {
 
 export interface Queue {
   /** Adds this page's events, each at most once, and the count of events it lost; resolves to the meta after. */
-  _add(records: QueuedEvent[], dropped: number): Promise<Meta>;
+  _add(records: EventRecord[], dropped: number): Promise<Meta>;
   /** The oldest `count` events for this tracker's collector, and the meta; broken records are removed and counted. */
-  _oldest(count: number): Promise<[QueuedEvent[], Meta]>;
+  _oldest(count: number): Promise<[EventRecord[], Meta]>;
   /** Removes events sent or dropped, and adds `dropped` to the loss count (negative once reported). */
-  _remove(records: QueuedEvent[], dropped: number): Promise<void>;
+  _remove(records: EventRecord[], dropped: number): Promise<void>;
   /**
    * Takes the drain lease for `ms` unless another holds one that has not run out, and resolves to it
    * (0 when it is another's); with the lease it `held` and no `ms`, gives it back.
    */
   _lease(held: number, ms: number): Promise<number>;
-  /** Moves into the queue, once a page, what an earlier version queued for this tracker's collector. */
-  _takeOver(): Promise<void>;
   /** Deletes every event of this tracker (consent withdrawn). */
   _clear(): Promise<void>;
   /** Whether IndexedDB failed on this page: the queue is in its memory. */
@@ -38,23 +38,21 @@ export interface Queue {
 /** One IndexedDB store for every tracker of the site, each under its own name. */
 export const openStore = () => createStore('beacon-tracker', 'queue');
 
-/** The one value the queue was before it kept a record per event. */
-const OLD_QUEUE = 'queue';
-
 /**
  * The events of tracker `name` that wait for a collector, shared by the tabs of a site: in IndexedDB, a
  * record per event under `[name, url, at, id]`, so that a change costs what it moves, never the queue's
  * length; or in this page's memory once IndexedDB is missing, blocked or failing (some private modes,
  * policies, quota): tracking goes on either way.
  */
-export function createQueue(name: string, url: string, maxEvents: number, maxBytes: number, store: UseStore = openStore()): Queue {
+export function createQueue(
+  { name, url, maxQueueEvents: maxEvents, maxQueueBytes: maxBytes }: Pick<Config, 'name' | 'url' | 'maxQueueEvents' | 'maxQueueBytes'>,
+  store: UseStore = openStore(),
+): Queue {
   /** This page's events once IndexedDB failed, oldest first. */
-  let memory: QueuedEvent[] | undefined;
+  let memory: EventRecord[] | undefined;
   const memoryMeta = readMeta(0);
-  /** An earlier version's queue is taken over once a page. */
-  let takenOver = false;
 
-  const key = (record: QueuedEvent) => [name, record.url, record.at, record.id];
+  const key = (record: EventRecord) => [name, record.url, record.at, record.id];
   /** This tracker's events for every collector; and for its own. */
   const everyEvent = () => IDBKeyRange.bound([name, ''], [name, []]);
   const ownEvents = () => IDBKeyRange.bound([name, url], [name, url, []]);
@@ -81,7 +79,7 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
     return inMemory(memoryMeta);
   }
 
-  function add(objects: IDBObjectStore, meta: Meta, records: QueuedEvent[], dropped: number) {
+  function add(objects: IDBObjectStore, meta: Meta, records: EventRecord[], dropped: number) {
     meta.dropped += dropped;
     for (const record of records) {
       const request = objects.add(record, key(record));
@@ -120,7 +118,7 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
     });
   }
 
-  function addToMemory(meta: Meta, records: QueuedEvent[], dropped: number) {
+  function addToMemory(meta: Meta, records: EventRecord[], dropped: number) {
     meta.dropped += dropped;
     for (const record of records) meta.bytes += size(record);
     memory = memory!.concat(records);
@@ -141,7 +139,7 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
 
     _oldest: (count) =>
       change(
-        async (objects, meta): Promise<[QueuedEvent[], Meta]> => {
+        async (objects, meta): Promise<[EventRecord[], Meta]> => {
           const [keys, values] = await Promise.all([promisifyRequest(objects.getAllKeys(ownEvents(), count)), promisifyRequest(objects.getAll(ownEvents(), count))]);
           const records = values.filter((value, i) => {
             if (isRecord(value) && value.url == url) return true;
@@ -186,19 +184,6 @@ export function createQueue(name: string, url: string, maxEvents: number, maxByt
         },
         () => 1, // without IndexedDB this page's queue is its own: nobody to share it with
       ),
-
-    async _takeOver() {
-      if (takenOver) return;
-      takenOver = true;
-      await change(async (objects, meta) => {
-        const old = await promisifyRequest(objects.get(OLD_QUEUE));
-        if (old === undefined) return;
-        const [records, dropped, others] = entryFor(old, name, url);
-        await add(objects, meta, records, dropped);
-        if (others.length) objects.put({ events: others, dropped: 0 }, OLD_QUEUE);
-        else objects.delete(OLD_QUEUE);
-      }, () => {});
-    },
 
     _clear: () =>
       change(

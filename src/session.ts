@@ -1,6 +1,6 @@
 import type { Customer } from './event.js';
-import { uuid } from './id.js';
-import { isProfileId, isSessionId } from './record.js';
+import type { Config } from './options.js';
+import { isProfileId, isSessionId, uuid } from './id.js';
 import { safely } from './safely.js';
 
 /** The last activity is written back at most this often, not on every track(). */
@@ -13,8 +13,8 @@ export interface Session {
   _touch(now: number): string;
   /** Writes the last activity to cookie + localStorage when it moved on by 30 s, or at once when `force`d. */
   _save(force?: boolean): void;
-  /** Keeps a profile id the collector gave; a known id is never replaced by nothing. */
-  _setProfile(id: unknown): void;
+  /** Keeps a profile id the collector gave (a known id is never replaced by nothing); true when it is a new one. */
+  _setProfile(id: unknown): boolean;
   /** Keeps the customer the app identified, for the events after it, on this page and the next ones. */
   _setCustomer(customer: Customer): void;
   /** Forgets the visitor: its ids and customer, in memory, cookie and localStorage. */
@@ -31,8 +31,11 @@ export interface Session {
  * disagree (one was cleared, or another tab started a new session), the one active most recently wins,
  * and the tabs of a site share their activity.
  */
-export function createSession(name: string, timeoutMinutes: number, cookieDomain?: string, now = Date.now(), profileLess?: boolean): Session {
-  const timeout = timeoutMinutes * 60_000;
+export function createSession(
+  { name, sessionTimeout, cookieDomain, profileLess }: Pick<Config, 'name' | 'sessionTimeout'> & Partial<Pick<Config, 'cookieDomain' | 'profileLess'>>,
+  now = Date.now(),
+): Session {
+  const timeout = sessionTimeout * 60_000;
   /** Where the customer is kept: the app identifies a visitor once, not on every page. */
   const customerKey = name + ':customer';
   let last = 0;
@@ -88,10 +91,12 @@ export function createSession(name: string, timeoutMinutes: number, cookieDomain
     },
     _save: save,
     _setProfile(id) {
-      if (isProfileId(id) && id != session._profile && !profileLess) {
+      const adopted = isProfileId(id) && id != session._profile && !profileLess;
+      if (adopted) {
         session._profile = id;
         save(true);
       }
+      return adopted;
     },
     _setCustomer(customer) {
       session._customer = customer;

@@ -1,5 +1,6 @@
 import type { Queue } from './queue.js';
-import { entryFor, type QueuedEvent } from './record.js';
+import { storedNumber } from './read.js';
+import { isRecord, type EventRecord } from './record.js';
 import { safely } from './safely.js';
 
 /**
@@ -11,51 +12,74 @@ const SPILL = 'beacon-tracker:';
 const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter((key) => key.startsWith(SPILL));
 
 /**
- * The spills of one tracker, beside its queue: written by a page going away, taken into the queue by the
+ * What a spill holds for tracker `name`: its records, and its loss count with the broken records counted in;
+ * undefined when it is another tracker's. A spill that is not one holds nothing, and goes.
+ */
+export function readSpill(value: any, name: string): [EventRecord[], number] | undefined {
+  if (!value || typeof value != 'object') return [[], 0];
+  if (value.name != name) return typeof value.name == 'string' ? undefined : [[], 0];
+  const records: EventRecord[] = [];
+  let dropped = storedNumber(value.dropped);
+  for (const record of Array.isArray(value.events) ? value.events : []) {
+    if (isRecord(record)) records.push(record);
+    else dropped++;
+  }
+  return [records, dropped];
+}
+
+/**
+ * The spills of one tracker, beside its queue: written by a page going away, moved into the queue by the
  * next drain of that tracker, in any tab. Pages only: a service worker has no localStorage.
  */
 export interface Spills {
   /** Keeps the events of a page going away, synchronously (under `key` if given, rewriting it); gives the key. */
-  _write(records: QueuedEvent[], dropped: number, key?: string): string;
+  _write(records: EventRecord[], dropped: number, key?: string): string;
   /** Moves this tracker's spills into the queue. */
-  _take(): Promise<void>;
+  _moveToQueue(): Promise<void>;
+  /** Deletes the spill under `key`. */
+  _remove(key: string | undefined): void;
   /** Deletes this tracker's spills (consent withdrawn). */
   _clear(): void;
 }
 
 export function createSpills(name: string, url: string, queue: Queue): Spills {
-  /** Spills taken into memory, where IndexedDB failed: they stay in localStorage for a page that has it. */
-  const takenIntoMemory = new Set<string>();
-  const read = (key: string) => entryFor(safely(() => JSON.parse(localStorage.getItem(key)!)), name, url);
+  /** Spills moved into memory, where IndexedDB failed: they stay in localStorage for a page that has it. */
+  const inMemory = new Set<string>();
+  const read = (key: string) => readSpill(safely(() => JSON.parse(localStorage.getItem(key)!)), name);
+  const remove = (key: string | undefined) => key && safely(() => localStorage.removeItem(key));
 
   return {
     _write(records, dropped, key = SPILL + Math.random()) {
       const value = JSON.stringify({ name, events: records, dropped });
-      const kept = safely(() => {
+      const written = safely(() => {
         localStorage.setItem(key, value);
         return true;
       });
       // Blocked or full: IndexedDB, as far as it gets.
-      if (!kept) queue._add(records, dropped);
+      if (!written) queue._add(records, dropped);
       return key;
     },
 
-    async _take() {
+    async _moveToQueue() {
       for (const key of spillKeys()) {
-        if (takenIntoMemory.has(key)) continue;
-        const [records, dropped, others] = read(key);
-        if (!records.length && !dropped && others.length) continue; // another tracker's
-        const inMemory = queue._inMemory();
-        await queue._add(records.filter((record) => !inMemory || record.url == url), dropped);
-        // Without IndexedDB the spill stays where it is, taken once: this page's memory would not outlive it.
-        if (queue._inMemory()) takenIntoMemory.add(key);
-        else safely(() => (others.length ? localStorage.setItem(key, JSON.stringify({ events: others, dropped: 0 })) : localStorage.removeItem(key)));
+        if (inMemory.has(key)) continue;
+        const spill = read(key);
+        if (!spill) continue; // another tracker's
+        const [records, dropped] = spill;
+        const toMemory = queue._inMemory();
+        // This page's memory sends to its own collector only.
+        await queue._add(records.filter((record) => !toMemory || record.url == url), dropped);
+        // Without IndexedDB the spill stays where it is, moved once: this page's memory would not outlive it.
+        if (queue._inMemory()) inMemory.add(key);
+        else remove(key);
       }
     },
 
+    _remove: remove,
+
     _clear() {
       for (const key of spillKeys()) {
-        if (read(key)[0].length) safely(() => localStorage.removeItem(key));
+        if (read(key)) remove(key);
       }
     },
   };

@@ -1,22 +1,25 @@
-import { createConsent, type Consent } from './consent.js';
+import { answeredProfile, readAnswer } from './answer.js';
+import { describe } from './background-sync.js';
+import { createBatch } from './batch.js';
 import { deviceContext, pageContext } from './context.js';
-import { createDelivery, drain, type Delivery } from './drain.js';
-import { healthOf } from './health.js';
-import { buildEvent, checkEvent, serializeEvent, type Customer, type EventOptions, type WireEvent } from './event.js';
-import { createHandOver, type HandOver } from './handover.js';
+import { createDelivery } from './delivery.js';
+import { createDrainer } from './drainer.js';
+import { collectPath, PROFILE_LESS } from './endpoint.js';
+import { acceptEvent, serializeEvent, type Customer, type EventOptions } from './event.js';
+import { createHandOver } from './handover.js';
+import { noteAnswer } from './health.js';
 import { eventId } from './id.js';
 import { onPageLifecycle } from './lifecycle.js';
-import { exclusively } from './lock.js';
-import { fail, show } from './misuse.js';
+import { fail, show, warner } from './misuse.js';
 import { readOptions, type Config, type TrackerOptions } from './options.js';
 import { onPageView } from './page-views.js';
-import { envelopeOf, type Envelope } from './payload.js';
-import { createQueue, type Queue } from './queue.js';
-import { isProfileId, type QueuedEvent } from './record.js';
+import { ofVisitor, type VisitorIds } from './payload.js';
+import { createQueue } from './queue.js';
+import type { EventRecord } from './record.js';
 import { safely } from './safely.js';
-import { createSession, readCustomer, type Session } from './session.js';
-import { createSpills, type Spills } from './spill.js';
-import { describeTracker, SYNC_TAG } from './worker.js';
+import { readCustomer } from './session.js';
+import { createSpills } from './spill.js';
+import { createVisitor } from './visitor.js';
 
 /** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
 export type EventMap = Record<string, object | undefined>;
@@ -58,319 +61,203 @@ const kebab = (name: string) =>
     .replace(/[\s_]+/g, '-')
     .toLowerCase();
 
+const checkType = (method: string, type: unknown) => {
+  if (!type || typeof type != 'string') fail(`${method}(): type ${show(type)} is not a name`);
+};
+
+/**
+ * The public API over a tracker that init() starts: the checks of each call, and nothing before init()
+ * (a misuse, said) or outside a browser (a no-op).
+ */
 export function createTracker<Events extends object = EventMap>(initOptions?: TrackerOptions): Tracker<Events> {
-  let config: Config | undefined;
-  let consent: Consent;
-  /** Only while the visitor's consent allows storing. */
-  let session: Session | undefined;
-  /** The customer identify() named while consent was awaited: the session keeps it once there is one. */
-  let customerBeforeConsent: Customer | undefined;
-  let queue: Queue;
-  let delivery: Delivery;
-  let device: Record<string, unknown>;
-  let spills: Spills;
-  let handOver: HandOver;
-  /** This page's events not yet handed to the queue: no other tab can send them. */
-  let pending: QueuedEvent[] = [];
-  /** Hands `pending` over when the batch is full or has waited flushInterval. */
-  let flushTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The timer armed is for now (a full batch, an immediate event), not for the flush interval. */
-  let flushSoon = false;
-  /** Drains again when the collector may be tried again, or another tab's lease may be over. */
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Events this page dropped (refused by track(), collect() or beforeSend), until a write to the queue carries the count. */
-  let dropped = 0;
-  /** The `at` of the last event tracked: each event's is later, so that the queue keeps their order. */
-  let lastAt = 0;
-  /** Drains run one after the other; each reads the queue afresh. */
-  let draining = Promise.resolve();
+  let running: Running | undefined;
 
-  const warn = (message: unknown) => {
-    if (config && config.debug) console.warn('beacon-tracker:', message);
-  };
-
-  function init(given: TrackerOptions) {
+  function ready(method: string): Running | undefined {
     if (!inBrowser) return;
-    if (config) fail('init() twice'); // before the options are read: a second init() changes nothing
-    const checked = readOptions(given || ({} as TrackerOptions));
-    const { name, url } = checked;
-    if ((collectors.get(name) || url) != url) fail(`init(): name ${show(name)} is another tracker's: give each tracker its own`);
-    collectors.set(name, url);
-    config = checked;
-    consent = createConsent(name, config.requireConsent, config.honorPrivacySignals);
-    queue = createQueue(name, url, config.maxQueueEvents, config.maxQueueBytes);
-    delivery = createDelivery(name, queue, config.timeout, envelope, answered, warn);
-    spills = createSpills(name, url, queue);
-    handOver = createHandOver(delivery, spills);
-    onPageLifecycle(
-      () => handOverPending(true), // the page is hidden, maybe for good
-      // A pagehide of a still visible page: the visibilitychange that follows rewrites or withdraws the
-      // spill; where none follows, the next page sends it.
-      () => {
-        if (session) handOver._spill(pending, dropped);
-      },
-      () => {
-        delivery._retryAt = 0; // the network came back: retry now
-        requestDrain();
-      },
-    );
-    if (consent._given()) start();
-    // From a history call of the app: nothing may throw into it.
-    if (config.pageViews) onPageView(() => safely(() => track('page-view')));
+    if (!running) fail(`${method}(): init() first`);
+    return running;
   }
 
-  /** The session of init()'s options: restored from the cookie or storage, or a new one. */
-  function openSession() {
-    const { name, sessionTimeout, cookieDomain, profileLess } = config!;
-    return createSession(name, sessionTimeout, cookieDomain, undefined, profileLess);
-  }
+  const tracker: Tracker = {
+    init(options) {
+      if (!inBrowser) return;
+      if (running) fail('init() twice'); // before the options are read: a second init() changes nothing
+      const config = readOptions(options || ({} as TrackerOptions));
+      const { name, url } = config;
+      if ((collectors.get(name) || url) != url) fail(`init(): name ${show(name)} is another tracker's: give each tracker its own`);
+      collectors.set(name, url);
+      running = run(config);
+    },
+    track(type, properties, eventOptions = {}) {
+      const tracking = ready('track');
+      if (!tracking) return '';
+      checkType('track', type);
+      if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
+      // DM Hub's externalId is the event's dedupe key: the event id, so that a collector keeps it once.
+      const externalId = properties && (properties as { externalId?: unknown }).externalId;
+      return tracking._track(type, properties, eventOptions, externalId == null ? eventId() : String(externalId));
+    },
+    publish: (action, entity, data, eventOptions) => tracker.track(`${kebab(entity)}-${kebab(action)}`, data, eventOptions),
+    identify(given, traits) {
+      const tracking = ready('identify');
+      if (!tracking) return '';
+      const customer = readCustomer(given);
+      if (!customer) fail(`identify(): ${show(given)} is no customer id`);
+      return tracking._identify(customer!, traits);
+    },
+    collect(type, properties) {
+      const tracking = ready('collect');
+      if (!tracking) return Promise.resolve();
+      checkType('collect', type);
+      return tracking._collect(type, properties);
+    },
+    consent(given) {
+      const tracking = ready('consent');
+      if (tracking) tracking._consent(given);
+    },
+    reset: () => running && running._reset(),
+    flush: () => (running ? running._flush() : Promise.resolve()),
+    get sessionId() {
+      const visitor = running && running._visitor();
+      return visitor && visitor.session;
+    },
+    get profileId() {
+      const visitor = running && running._visitor();
+      return visitor && visitor.profile;
+    },
+  };
+  if (initOptions) tracker.init(initOptions);
+  return tracker as Tracker<Events>;
+}
+
+/** A tracker init() started: what the public API's calls do, once checked. */
+interface Running {
+  _track(type: string, properties: object | undefined, eventOptions: EventOptions, id: string): string;
+  _identify(customer: Customer, traits?: object): string;
+  _collect(type: string, properties?: object): Promise<void>;
+  _consent(given: boolean): void;
+  _reset(): void;
+  _flush(): Promise<void>;
+  _visitor(): VisitorIds | undefined;
+}
+
+/** Starts the tracker of `config`: its state, and its parts wired together (README, Architecture). */
+function run(config: Config): Running {
+  const { name, url, source } = config;
+  const warn = warner(config.debug);
+  const visitor = createVisitor(config);
+  const context = { ...deviceContext(), ...config.context };
+  const describeVisitor = () => describe(config, context, visitor._ids(), warn);
+  const queue = createQueue(config);
+  const delivery = createDelivery({ _queue: queue, _timeout: config.timeout, _parts: () => ({ context, options: config.options, visitor: visitor._ids() }), _answered: answered, _warn: warn });
+  const spills = createSpills(name, url, queue);
+  const stored = () => !!visitor._session();
+  const batch = createBatch(config, () => flush(), () => !stored());
+  const handOver = createHandOver(config, { _batch: batch, _visitor: visitor, _queue: queue, _delivery: delivery, _spills: spills });
+  const drain = createDrainer(config, { _queue: queue, _delivery: delivery, _spills: spills, _active: stored, _warn: warn });
 
   /** Storing and sending begin: now, or once the visitor consents. */
   function start() {
-    session = openSession();
+    const session = visitor._open();
     // Events tracked while consent was awaited get their session now.
-    for (const record of pending) record.session = session._touch(record.at);
-    if (customerBeforeConsent) session._setCustomer(customerBeforeConsent);
-    if (pending.length) schedule(0);
-    describe();
-    requestDrain(); // what earlier pages left behind
+    for (const record of batch._pending) record.session = session._touch(record.at);
+    batch._release();
+    describeVisitor();
+    drain(); // what earlier pages left behind
   }
 
-  /** The context of every payload of this page: the device's, and init's. */
-  const payloadContext = () => ({ ...(device ||= deviceContext()), ...config!.context });
-
-  /**
-   * With backgroundSync, tells the site's service worker what it needs to send this tracker's events: again
-   * when the profile changes or the visitor is forgotten; nothing once consent is withdrawn.
-   */
-  function describe() {
-    const { backgroundSync, name, url, options, timeout } = config!;
-    const description = session && { name, url, context: payloadContext(), options, timeout, session: session._id, profile: session._profile };
-    if (backgroundSync) describeTracker(name, description).catch(warn);
+  /** Learns from an answer: the collector's health for every tab; from a 2xx, the profile id it gives and onResponse. */
+  function answered(ok: boolean, body: string | undefined, first: EventRecord) {
+    noteAnswer(name, ok);
+    const answer = ok ? readAnswer(body) : undefined;
+    if (!answer) return;
+    const session = visitor._session();
+    if (session && ofVisitor(first, visitor._ids()) && session._setProfile(answeredProfile(answer))) describeVisitor();
+    if (config.onResponse) safely(() => config.onResponse!(answer));
   }
 
-  /**
-   * With backgroundSync, asks the site's service worker to deliver what this page could not, with Background
-   * Sync: where there is no worker, or no Background Sync (Firefox, Safari, http), the next page does.
-   */
-  function requestSync() {
-    if (config!.backgroundSync) {
-      safely(() =>
-        navigator.serviceWorker
-          .getRegistration()
-          .then((registration) => (registration as unknown as { sync: { register(tag: string): Promise<void> } }).sync.register(SYNC_TAG))
-          .catch(() => {}),
-      );
-    }
-  }
-
-  /** Whether a call can do anything: in a browser, after init(); before it, the misuse is said. */
-  function ready(method: string): boolean {
-    if (!inBrowser) return false;
-    if (!config) fail(`${method}(): init() first`);
-    return true;
-  }
-
-  const checkType = (method: string, type: unknown) => {
-    if (!type || typeof type != 'string') fail(`${method}(): type ${show(type)} is not a name`);
-  };
-
-  function track(type: string, properties?: object, eventOptions: EventOptions = {}): string {
-    if (!ready('track')) return '';
-    checkType('track', type);
-    if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
-    // DM Hub's externalId is the event's dedupe key: the event id, so that a collector keeps it once.
-    const externalId = properties && (properties as { externalId?: unknown }).externalId;
-    return take(type, properties, eventOptions, externalId == null ? eventId() : String(externalId));
+  /** Counts an event refused, never silently. */
+  function refuse(error: unknown) {
+    batch._refuse();
+    warn(`event refused: ${error}`);
   }
 
   /** Takes an event into this page's batch, and gives its id ('' when it was not taken). */
-  function take(type: string, properties: object | undefined, eventOptions: EventOptions, id: string): string {
-    const { defaultContext, schemas, beforeSend, profileLess } = config!;
-    if (consent._given() == false) return ''; // neither stored nor sent
-    const { context } = eventOptions;
-    const contextOfUse = (typeof context == 'string' ? context : (eventOptions.options && eventOptions.options.context) || defaultContext) as string;
-    let json: string;
-    try {
-      checkEvent(type, properties, contextOfUse, eventOptions.mode, schemas[type]);
-      const customer = session ? session._customer : customerBeforeConsent;
-      let event = buildEvent(id, type, +(eventOptions.time || Date.now()), properties, eventOptions, pageContext(), contextOfUse, customer);
-      if (beforeSend) {
-        // The hook gets a copy it may change; an exception in it drops the event, counted, never silently.
-        const copy: WireEvent = JSON.parse(serializeEvent(event));
-        const kept = beforeSend(copy);
-        if (kept === null || kept === false) return '';
-        event = kept || copy;
-        event.id = id; // the tracker's: track() returned it, and resends carry it
-      }
-      json = serializeEvent(event);
-    } catch (error) {
-      dropped++;
-      warn(`event refused: ${error}`);
-      if (/^beacon-tracker/.test((error as Error).message)) throw error; // the event breaks a rule: the app is told
-      return '';
-    }
-    enqueue(id, json, profileLess ? '/track?profile_less=true' : undefined, eventOptions.immediate);
+  function track(type: string, properties: object | undefined, eventOptions: EventOptions, id: string): string {
+    if (visitor._given() == false) return ''; // neither stored nor sent
+    const time = +(eventOptions.time || Date.now());
+    const json = acceptEvent({ id, type, time, properties, eventOptions, page: pageContext(), customer: visitor._customer() }, config, refuse);
+    if (json === undefined) return '';
+    push(id, json, config.profileLess ? PROFILE_LESS : undefined, eventOptions.immediate);
     return id;
   }
 
-  /** Puts a serialised event in this page's batch, and arms the timer that hands the batch over. */
-  function enqueue(id: string, event: string, path?: string, immediate?: boolean) {
-    const { url, source, batchSize, flushInterval } = config!;
+  /** Puts a serialised event in the batch, with what it needs to be sent later: a session once consent is given. */
+  function push(id: string, event: string, path?: string, immediate?: boolean) {
     const now = Date.now();
-    // Events of one millisecond get fractions of it, in the order they were tracked.
-    lastAt = Math.max(now, lastAt + 0.001);
-    const record: QueuedEvent = { id, url, source, session: session ? session._touch(now) : '', profile: session && session._profile, event, at: lastAt }; // a session once consent is given
-    if (path) record.path = path;
-    pending.push(record);
-    if (session) schedule(immediate || config!.immediate || pending.length >= batchSize ? 0 : flushInterval);
+    const session = visitor._session();
+    batch._push({ id, url, source, session: session ? session._touch(now) : '', profile: session && session._profile, event, at: now, path }, immediate);
   }
 
-  /** Hands the batch over in `ms`, unless a timer is armed as soon: a full batch or an immediate event does not wait. */
-  function schedule(ms: number) {
-    if (flushTimer && (ms || flushSoon)) return; // track() runs on every click: one timer per batch
-    clearTimeout(flushTimer);
-    flushSoon = !ms;
-    flushTimer = setTimeout(flush, ms);
-  }
-
-  function publish(action: string, entity: string, data?: object, eventOptions?: EventOptions) {
-    return track(`${kebab(entity)}-${kebab(action)}`, data, eventOptions);
-  }
-
-  function identify(given: string | Customer, traits?: object) {
-    if (!ready('identify')) return '';
-    const customer = readCustomer(given);
-    if (!customer) fail(`identify(): ${show(given)} is no customer id`);
-    if (session) session._setCustomer(customer!);
-    else customerBeforeConsent = customer;
-    // An event a Tracardi workflow or the demo collector acts on: it links this session to the customer.
-    return take('identify', { customerId: customer!.id, externalId: customer!.externalId, traits }, {}, eventId());
-  }
-
-  function collect(type: string, properties?: object): Promise<void> {
-    if (!ready('collect')) return Promise.resolve();
-    checkType('collect', type);
-    if (consent._given() != false) {
-      const json = safely(() => serializeEvent(properties || {}));
-      // Circular, a BigInt, or over 60 KiB: counted as track() counts it.
-      if (!json) dropped++;
-      else enqueue(eventId(), json, `/collect/${encodeURIComponent(type)}/${encodeURIComponent(config!.source)}`, true);
-    }
-    return flush().catch(warn);
-  }
-
-  function setConsent(given: boolean) {
-    if (!ready('consent')) return;
-    consent._decide(given);
-    if (given) {
-      if (!session) start();
-      return;
-    }
-    // Withdrawn: nothing more is stored or sent, and what is stored goes.
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    pending = [];
-    dropped = 0;
-    if (session) session._forget();
-    session = customerBeforeConsent = undefined;
-    handOver._clear();
-    spills._clear();
-    queue._clear();
-    describe();
-  }
-
-  function reset() {
-    if (session) {
-      session._forget();
-      session = openSession();
-      describe();
-    }
-  }
-
-  /** Hands this page's events over to the queue, with the count of events it dropped (see HandOver). */
-  function handOverPending(hiding?: boolean) {
-    if (!session) return;
-    const records = pending;
-    const lost = dropped;
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    flushSoon = false;
-    pending = [];
-    dropped = 0;
-    session._save(hiding);
-    if (!hiding) return handOver._write(records, lost, () => !session);
-    const kept = handOver._hide(records, lost, healthOf(config!.name));
-    // The service worker cannot read localStorage: what is kept also goes to IndexedDB, as far as that gets.
-    if (kept.length && config!.backgroundSync) {
-      queue._add(kept, 0);
-      requestSync();
-    }
-  }
-
+  /** Resolves, never rejects, once the batch is handed over and the queue drained as far as it goes now. */
   async function flush() {
-    if (session) {
-      await handOverPending();
-      await requestDrain();
+    try {
+      if (stored()) {
+        await handOver._run();
+        await drain();
+      }
+    } catch (error) {
+      warn(error);
     }
   }
 
-  function requestDrain(): Promise<void> {
-    draining = draining.then(drainOnce).catch(warn);
-    return draining;
-  }
-
-  async function drainOnce() {
-    if (!session) return;
-    // What an earlier version queued, and what closing pages spilled.
-    await queue._takeOver();
-    await spills._take();
-    const emptied = await exclusively(config!.name, queue, () => drain(delivery, document.visibilityState == 'visible'));
-    clearTimeout(drainTimer);
-    // Another tab holds the lease: it may finish before this tab's events were queued, or close.
-    if (emptied === undefined) drainTimer = setTimeout(requestDrain, 1000);
-    else if (!emptied) {
-      requestSync();
-      if (navigator.onLine) drainTimer = setTimeout(requestDrain, delivery._retryAt - Date.now());
-    }
-  }
-
-  function envelope(first: QueuedEvent, dropped: number): Envelope {
-    // Events tracked before the collector first answered go with the profile id it gave since, in their session.
-    const profile = session && first.session == session._id && session._profile;
-    return envelopeOf(first, dropped, payloadContext(), config!.options, profile);
-  }
-
-  /**
-   * A 2xx answer's body: the profile id it gives, if it is one (anything else is ignored, never kept) and the
-   * answer is to this visitor's session (not one before a reset), and onResponse.
-   */
-  function answered(body: string | undefined, first: QueuedEvent) {
-    const answer = safely(() => JSON.parse(body!));
-    const id = answer && answer.profile && answer.profile.id;
-    if (session && first.session == session._id && isProfileId(id) && id != session._profile) {
-      session._setProfile(id);
-      describe();
-    }
-    if (answer && config!.onResponse) safely(() => config!.onResponse!(answer));
-  }
-
-  if (initOptions) init(initOptions);
+  onPageLifecycle(
+    () => handOver._run(true), // the page is hidden, maybe for good
+    // A pagehide of a still visible page: the visibilitychange that follows rewrites or withdraws the spill;
+    // where none follows, the next page sends it.
+    handOver._pagehide,
+    () => drain(true), // the network came back
+  );
+  if (visitor._given()) start();
+  // From a history call of the app: nothing may throw into it.
+  if (config.pageViews) onPageView(() => safely(() => track('page-view', undefined, {}, eventId())));
 
   return {
-    init,
-    track,
-    publish,
-    identify,
-    collect,
-    consent: setConsent,
-    reset,
-    flush: () => flush().catch(warn),
-    get sessionId() {
-      return session && session._id;
+    _track: track,
+    _identify(customer, traits) {
+      visitor._identify(customer);
+      // An event a Tracardi workflow or the demo collector acts on: it links this session to the customer.
+      return track('identify', { customerId: customer.id, externalId: customer.externalId, traits }, {}, eventId());
     },
-    get profileId() {
-      return session && session._profile;
+    _collect(type, properties) {
+      if (visitor._given() != false) {
+        const json = safely(() => serializeEvent(properties || {}));
+        // Circular, a BigInt, or over 60 KiB: counted as track() counts it.
+        if (json) push(eventId(), json, collectPath(type, source), true);
+        else batch._refuse();
+      }
+      return flush();
     },
-  } as Tracker<Events>;
+    _consent(given) {
+      visitor._decide(given);
+      if (given) {
+        if (!stored()) start();
+        return;
+      }
+      // Withdrawn: nothing more is stored or sent, and what is stored goes.
+      batch._empty();
+      handOver._clear();
+      spills._clear();
+      queue._clear();
+      describeVisitor();
+    },
+    _reset() {
+      if (stored()) {
+        visitor._forget(true);
+        describeVisitor();
+      }
+    },
+    _flush: flush,
+    _visitor: visitor._ids,
+  };
 }

@@ -1,3 +1,4 @@
+import { endpointOf } from './endpoint.js';
 import type { Payload } from './payload.js';
 import { retryAfter } from './retry.js';
 
@@ -18,15 +19,15 @@ export interface Answer {
 const json = (body: string) => new Blob([body], { type: 'application/json' });
 
 /**
- * POSTs a payload to its collector (the url and path of its events), without credentials (Tracardi may answer normal
+ * POSTs a payload to its collector (the endpoint of its events), without credentials (Tracardi may answer normal
  * requests with a `*` origin) and without following redirects. `keepalive` lets a request of at most
  * 64 KiB finish when the page closes meanwhile.
  */
-export async function post({ _records: [{ url, path = '/track' }], _body: body }: Payload, timeout: number, keepalive: boolean): Promise<Answer> {
+export async function post({ _records: [first], _body: body }: Payload, timeout: number, keepalive: boolean): Promise<Answer> {
   const abort = new AbortController();
   setTimeout(() => abort.abort(), timeout); // harmless once answered
   try {
-    const response = await fetch(url + path, { method: 'POST', body: json(body), credentials: 'omit', keepalive, redirect: 'manual', signal: abort.signal });
+    const response = await fetch(endpointOf(first), { method: 'POST', body: json(body), credentials: 'omit', keepalive, redirect: 'manual', signal: abort.signal });
     if (response.type == 'opaqueredirect') return { _status: 0, _redirected: true, _retryAfter: 0 };
     return { _status: response.status, _retryAfter: retryAfter(response.headers.get('Retry-After')), _body: await response.text() };
   } catch {
@@ -38,9 +39,9 @@ export async function post({ _records: [{ url, path = '/track' }], _body: body }
  * Hands a payload to the browser for delivery after the page is gone; false when it refused (quota). A beacon
  * follows redirects: what it carries is what the page would send, to the collector the page was given.
  */
-export function beacon({ _records: [{ url, path = '/track' }], _body: body }: Payload): boolean {
+export function beacon({ _records: [first], _body: body }: Payload): boolean {
   try {
-    return navigator.sendBeacon(url + path, json(body));
+    return navigator.sendBeacon(endpointOf(first), json(body));
   } catch {
     return false; // missing sendBeacon, or a page policy that forbids it
   }

@@ -5,8 +5,8 @@ import type { PageContext } from '../src/context';
 import { buildEvent, MAX_EVENT_BYTES, serializeEvent, type EventOptions } from '../src/event';
 
 /** An event built and serialised as track() does, without a context of use or customer. */
-const serialize = (id: string, type: string, time: number, properties: object | undefined, options: EventOptions, page: PageContext) =>
-  serializeEvent(buildEvent(id, type, time, properties, options, page));
+const serialize = (id: string, type: string, time: number, properties: object | undefined, eventOptions: EventOptions, page: PageContext) =>
+  serializeEvent(buildEvent({ id, type, time, properties, eventOptions, page }));
 
 const bytesOf = (text: string) => new TextEncoder().encode(text).length;
 

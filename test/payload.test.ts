@@ -1,8 +1,9 @@
 // @vitest-environment node
 // nextPayload: which queued events share a payload, and the payload's exact bytes.
 import { describe, expect, it, vi } from 'vitest';
-import { nextPayload, utf8Bytes, type Envelope } from '../src/payload';
-import type { QueuedEvent } from '../src/record';
+import { nextPayload, type Envelope } from '../src/payload';
+import { utf8Bytes } from '../src/utf8';
+import type { EventRecord } from '../src/record';
 
 const encoder = new TextEncoder();
 const bytesOf = (text: string) => encoder.encode(text).length;
@@ -10,12 +11,12 @@ const bytesOf = (text: string) => encoder.encode(text).length;
 const BASE = { url: 'https://collector.test', source: 'web', session: 'session-1', at: 0 };
 
 /** A queued event whose JSON carries `text`. */
-function record(id: string, text = '', overrides: Partial<QueuedEvent> = {}): QueuedEvent {
+function record(id: string, text = '', overrides: Partial<EventRecord> = {}): EventRecord {
   return { id, ...BASE, ...overrides, event: JSON.stringify({ id, type: 'click', properties: { text } }) };
 }
 
 /** The envelope a tracker would build for the first record of a batch. */
-const envelopeOf = (first: QueuedEvent): Envelope => ({
+const envelopeOf = (first: EventRecord): Envelope => ({
   source: { id: first.source },
   session: { id: first.session },
   ...(first.profile && { profile: { id: first.profile } }),
@@ -25,10 +26,10 @@ const envelopeOf = (first: QueuedEvent): Envelope => ({
 });
 
 /** What the payload of `records` must be, built independently of nextPayload's splicing. */
-const expectedBody = (records: QueuedEvent[]) =>
+const expectedBody = (records: EventRecord[]) =>
   JSON.stringify({ ...envelopeOf(records[0]), events: records.map((r) => JSON.parse(r.event)) });
 
-const ids = (records: QueuedEvent[] | undefined) => records?.map((r) => r.id);
+const ids = (records: EventRecord[] | undefined) => records?.map((r) => r.id);
 
 describe('utf8Bytes', () => {
   it.each([
@@ -55,7 +56,7 @@ describe('nextPayload: grouping by envelope', () => {
     expect(ids(batch?._records)).toEqual(['a', 'b']); // 'd' shares a's envelope but comes after 'c'
   });
 
-  it.each<[string, Partial<QueuedEvent>]>([
+  it.each<[string, Partial<EventRecord>]>([
     ['url', { url: 'https://other.test' }],
     ['source', { source: 'app' }],
     ['session', { session: 'session-2' }],

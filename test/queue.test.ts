@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { createQueue, type Meta, type Queue } from '../src/queue';
 import { createSpills } from '../src/spill';
-import type { QueuedEvent } from '../src/record';
+import type { EventRecord } from '../src/record';
 
 const URL = 'https://collector.test';
 const SESSION = '6f1c2e4a-8b3d-4c5e-9f6a-7b8c9d0e1f2a';
@@ -19,25 +19,25 @@ const freshStore = () => createStore(`queue-test-${++dbCount}-${Date.now()}`, 'q
 
 let clock = 1_700_000_000_000;
 /** A queued event whose JSON is exactly `chars` characters long, tracked after the ones before it. */
-function record(id: string, chars = 10, url = URL): QueuedEvent {
+function record(id: string, chars = 10, url = URL): EventRecord {
   const event = JSON.stringify([id, 'x'.repeat(chars - id.length - 7)]); // ["id","xx…"]
   expect(event).toHaveLength(chars);
   return { id, url, source: 'web', session: SESSION, event, at: ++clock };
 }
 const records = (...ids: string[]) => ids.map((id) => record(id));
-const ids = (list: QueuedEvent[]) => list.map((r) => r.id);
+const ids = (list: EventRecord[]) => list.map((r) => r.id);
 
 /** A queue of tracker `name` (default 'bt') for URL, over `store`, with the given bounds. */
-const queueOn = (store: UseStore, [maxEvents, maxBytes]: readonly [number, number] = WIDE, name = 'bt', url = URL) => createQueue(name, url, maxEvents, maxBytes, store);
+const queueOn = (store: UseStore, [maxEvents, maxBytes]: readonly [number, number] = WIDE, name = 'bt', url = URL) => createQueue({ name, url, maxQueueEvents: maxEvents, maxQueueBytes: maxBytes }, store);
 
 /** What the store holds for tracker `name`, as another tab would read it: every event (all collectors) and the meta. */
 async function stored(store: UseStore, name = 'bt'): Promise<{ ids: string[]; meta: Meta | undefined }> {
   const events = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound([name, ''], [name, []]))));
-  return { ids: events.map((event: QueuedEvent) => event.id), meta: await get([name], store) };
+  return { ids: events.map((event: EventRecord) => event.id), meta: await get([name], store) };
 }
 
 /** The oldest `count` events of a queue, and its loss count. */
-async function oldest(queue: Queue, count: number): Promise<[QueuedEvent[], number]> {
+async function oldest(queue: Queue, count: number): Promise<[EventRecord[], number]> {
   const [records, meta] = await queue._oldest(count);
   return [records, meta.dropped];
 }
@@ -363,7 +363,7 @@ describe('spills: what a closing page leaves in localStorage', () => {
     expect(JSON.parse(localStorage.getItem(spillKeys()[0])!)).toEqual({ name: 'bt', events, dropped: 2 });
   });
 
-  it('the next page takes the entries in after what was queued, with their loss count, once', async () => {
+  it('the next page moves the spills in after what was queued, with their loss count, once', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
     const closing = queueOn(store);
@@ -371,33 +371,33 @@ describe('spills: what a closing page leaves in localStorage', () => {
     spillsOf(closing)._write(records('b', 'c'), 2);
     spillsOf(queueOn(store))._write(records('d'), 0); // another closing tab
     const next = queueOn(store);
-    await spillsOf(next)._take();
+    await spillsOf(next)._moveToQueue();
     expect(await oldest(next, 10)).toEqual([[expect.objectContaining({ id: 'a' }), ...['b', 'c', 'd'].map((id) => expect.objectContaining({ id }))], 3]);
     expect(spillKeys()).toEqual([]);
-    await spillsOf(next)._take();
+    await spillsOf(next)._moveToQueue();
     expect((await stored(store)).meta).toMatchObject({ count: 4, dropped: 3 }); // moved once, not twice
   });
 
-  it("another tracker's entries are left for it", async () => {
+  it("another tracker's spills are left for it", async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
     const partner = queueOn(store, WIDE, 'partner', 'https://partner.test');
     spillsOf(partner, 'partner', 'https://partner.test')._write([record('p', 10, 'https://partner.test')], 0);
-    await spillsOf(queueOn(store))._take();
+    await spillsOf(queueOn(store))._moveToQueue();
     expect(spillKeys()).toHaveLength(1);
-    await spillsOf(partner, 'partner', 'https://partner.test')._take();
+    await spillsOf(partner, 'partner', 'https://partner.test')._moveToQueue();
     expect(ids((await oldest(partner, 10))[0])).toEqual(['p']);
     expect(spillKeys()).toEqual([]);
   });
 
-  it('an entry that is not JSON, or not a queue, is removed; its broken records are counted', async () => {
+  it('a spill that is not JSON, or not a queue, is removed; its broken records are counted', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
     localStorage.setItem('beacon-tracker:1', 'not json');
     localStorage.setItem('beacon-tracker:2', '"x"');
     localStorage.setItem('beacon-tracker:3', JSON.stringify({ name: 'bt', events: [{}, { ...record('ok') }], dropped: 'NaN' }));
     const queue = queueOn(store);
-    await spillsOf(queue)._take();
+    await spillsOf(queue)._moveToQueue();
     expect(await oldest(queue, 10)).toEqual([[expect.objectContaining({ id: 'ok' })], 1]);
     expect(spillKeys()).toEqual([]);
   });
@@ -413,70 +413,22 @@ describe('spills: what a closing page leaves in localStorage', () => {
     expect(await oldest(queueOn(store), 10)).toEqual([[expect.objectContaining({ id: 'a' })], 1]);
   });
 
-  it('with IndexedDB failing, entries are sent from memory but stay in localStorage for a page that has it', async () => {
+  it('with IndexedDB failing, spills are sent from memory but stay in localStorage for a page that has it', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const failing: UseStore = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
     spillsOf(queueOn(freshStore()))._write(records('a'), 0); // a page that closed
     const page = queueOn(failing);
     const pageSpills = spillsOf(page);
     await page._oldest(1); // IndexedDB fails: the queue goes to memory
-    await pageSpills._take();
+    await pageSpills._moveToQueue();
     expect(ids((await oldest(page, 10))[0])).toEqual(['a']);
     await page._remove((await oldest(page, 10))[0], 0); // delivered from memory...
-    await pageSpills._take();
-    expect(await oldest(page, 10)).toEqual([[], 0]); // ...and not taken in again on this page
+    await pageSpills._moveToQueue();
+    expect(await oldest(page, 10)).toEqual([[], 0]); // ...and not moved in again on this page
     // This page closes before the collector answered; the next page has no IndexedDB either.
     const next = queueOn(failing);
     await next._oldest(1);
-    await spillsOf(next)._take();
+    await spillsOf(next)._moveToQueue();
     expect(ids((await oldest(next, 10))[0])).toEqual(['a']);
-  });
-});
-
-describe('taking over the format before records per event', () => {
-  it("an earlier version's queue (one value under 'queue') moves into this tracker's records, in order, with its loss count", async () => {
-    const store = freshStore();
-    const old = ['a', 'b', 'c'].map((id) => {
-      const { at: _at, ...rest } = record(id); // the format before had no `at`
-      return rest;
-    });
-    await set('queue', { events: old, dropped: 4 }, store);
-    const queue = queueOn(store);
-    await queue._takeOver();
-    const [taken, dropped] = await oldest(queue, 10);
-    expect(ids(taken)).toEqual(['a', 'b', 'c']);
-    expect(dropped).toBe(4);
-    expect(await get('queue', store)).toBeUndefined();
-    // Sent once: a later take-over finds nothing.
-    await queue._remove(taken, -4);
-    await queueOn(store)._takeOver();
-    expect(await oldest(queueOn(store), 10)).toEqual([[], 0]);
-  });
-
-  it("events for another collector stay in the old value for that collector's tracker", async () => {
-    const store = freshStore();
-    await set('queue', { events: [record('a'), record('p', 10, 'https://partner.test')], dropped: 0 }, store);
-    await queueOn(store)._takeOver();
-    expect((await get('queue', store)).events.map((r: QueuedEvent) => r.id)).toEqual(['p']);
-    const partner = queueOn(store, WIDE, 'partner', 'https://partner.test');
-    await partner._takeOver();
-    expect(ids((await oldest(partner, 10))[0])).toEqual(['p']);
-    expect(await get('queue', store)).toBeUndefined();
-  });
-
-  it('broken records in the old value are counted, not kept for another collector', async () => {
-    const store = freshStore();
-    await set('queue', { events: [{}, 'x', record('a')], dropped: 0 }, store);
-    const queue = queueOn(store);
-    await queue._takeOver();
-    expect(await oldest(queue, 10)).toEqual([[expect.objectContaining({ id: 'a' })], 2]);
-    expect(await get('queue', store)).toBeUndefined();
-  });
-
-  it('an old value that is not a queue is removed', async () => {
-    const store = freshStore();
-    await set('queue', 'x', store);
-    await queueOn(store)._takeOver();
-    expect(await get('queue', store)).toBeUndefined();
   });
 });

@@ -73,21 +73,21 @@ describe('uuid', () => {
 
 describe('createSession: new and kept sessions', () => {
   it('starts a new session with a UUID v4 id and no profile', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toMatch(UUID_V4);
     expect(session._profile).toBeUndefined();
   });
 
   it('writes id and activity to the cookie and localStorage at once', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(readCookie()).toBe(value(session._id, T));
     expect(localStorage.getItem(NAME)).toBe(value(session._id, T));
   });
 
   it('writes a first-party cookie for a year, path=/, SameSite=Lax, no Secure on http, the domain when given', () => {
     const set = vi.spyOn(document, 'cookie', 'set');
-    createSession(NAME, 30, undefined, T);
-    createSession('bt2', 30, '.localhost', T);
+    createSession({ name: NAME, sessionTimeout: 30 }, T);
+    createSession({ name: 'bt2', sessionTimeout: 30, cookieDomain: '.localhost' }, T);
     const [plain, withDomain] = set.mock.calls.map(([cookie]) => cookie);
     expect(plain).toMatch(/^bt=[^;]+;path=\/;max-age=31536000;SameSite=Lax$/);
     expect(withDomain).toMatch(/;domain=\.localhost$/);
@@ -95,9 +95,9 @@ describe('createSession: new and kept sessions', () => {
   });
 
   it('is kept across createSession calls (page loads) within the timeout', () => {
-    const first = createSession(NAME, 30, undefined, T);
-    const second = createSession(NAME, 30, undefined, T + 10 * MIN);
-    const third = createSession(NAME, 30, undefined, T + 35 * MIN); // 25 min after the second
+    const first = createSession({ name: NAME, sessionTimeout: 30 }, T);
+    const second = createSession({ name: NAME, sessionTimeout: 30 }, T + 10 * MIN);
+    const third = createSession({ name: NAME, sessionTimeout: 30 }, T + 35 * MIN); // 25 min after the second
     expect(second._id).toBe(first._id);
     expect(third._id).toBe(first._id);
   });
@@ -108,30 +108,30 @@ describe('createSession: new and kept sessions', () => {
     [30 * MIN + 1, false],
     [2 * 60 * MIN, false],
   ])('a page load %i ms after the last activity keeps the session: %s', (gap, kept) => {
-    const first = createSession(NAME, 30, undefined, T);
-    const next = createSession(NAME, 30, undefined, T + gap);
+    const first = createSession({ name: NAME, sessionTimeout: 30 }, T);
+    const next = createSession({ name: NAME, sessionTimeout: 30 }, T + gap);
     expect(next._id === first._id).toBe(kept);
     expect(next._id).toMatch(UUID_V4);
   });
 
   it('sessionTimeout is in minutes', () => {
-    const first = createSession(NAME, 5, undefined, T);
-    expect(createSession(NAME, 5, undefined, T + 5 * MIN)._id).toBe(first._id);
-    expect(createSession(NAME, 5, undefined, T + 10 * MIN + 1)._id).not.toBe(first._id);
+    const first = createSession({ name: NAME, sessionTimeout: 5 }, T);
+    expect(createSession({ name: NAME, sessionTimeout: 5 }, T + 5 * MIN)._id).toBe(first._id);
+    expect(createSession({ name: NAME, sessionTimeout: 5 }, T + 10 * MIN + 1)._id).not.toBe(first._id);
   });
 
   it('names keep two trackers apart', () => {
-    const a = createSession('a', 30, undefined, T);
-    const b = createSession('b', 30, undefined, T);
+    const a = createSession({ name: 'a', sessionTimeout: 30 }, T);
+    const b = createSession({ name: 'b', sessionTimeout: 30 }, T);
     expect(a._id).not.toBe(b._id);
-    expect(createSession('a', 30, undefined, T + 1)._id).toBe(a._id);
+    expect(createSession({ name: 'a', sessionTimeout: 30 }, T + 1)._id).toBe(a._id);
   });
 });
 
 describe('createSession: restore from one store, and disagreements', () => {
   it('from the cookie alone, and writes it back to localStorage', () => {
     setCookie(value(COOKIE_SESSION, T - 5 * MIN, 'p-cookie'));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toBe(COOKIE_SESSION);
     expect(session._profile).toBe('p-cookie');
     expect(localStorage.getItem(NAME)).toBe(value(COOKIE_SESSION, T, 'p-cookie'));
@@ -139,7 +139,7 @@ describe('createSession: restore from one store, and disagreements', () => {
 
   it('from localStorage alone, and writes it back to the cookie', () => {
     localStorage.setItem(NAME, value(STORAGE_SESSION, T - 5 * MIN, 'p-storage'));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toBe(STORAGE_SESSION);
     expect(session._profile).toBe('p-storage');
     expect(readCookie()).toBe(value(STORAGE_SESSION, T, 'p-storage'));
@@ -153,7 +153,7 @@ describe('createSession: restore from one store, and disagreements', () => {
   ])('when they disagree the most recent activity wins: %s', (_name, cookieAt, storageAt, winner) => {
     setCookie(value(FROM_COOKIE, cookieAt));
     localStorage.setItem(NAME, value(FROM_STORAGE, storageAt));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toBe(winner);
     // Both stores agree afterwards.
     expect(readCookie()).toBe(value(winner, T));
@@ -163,7 +163,7 @@ describe('createSession: restore from one store, and disagreements', () => {
   it('both past the timeout: a new session, the profile kept', () => {
     setCookie(value(OLD_1, T - 60 * MIN, 'p1'));
     localStorage.setItem(NAME, value(OLD_2, T - 45 * MIN, 'p1'));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toMatch(UUID_V4);
     expect(session._profile).toBe('p1');
   });
@@ -171,14 +171,14 @@ describe('createSession: restore from one store, and disagreements', () => {
   it('a newer store without a profile does not erase the profile the other one knows', () => {
     setCookie(value(S1, T - 20 * MIN, 'p-known'));
     localStorage.setItem(NAME, value('s1', T - 1 * MIN));
-    expect(createSession(NAME, 30, undefined, T)._profile).toBe('p-known');
+    expect(createSession({ name: NAME, sessionTimeout: 30 }, T)._profile).toBe('p-known');
   });
 
   // The session of one store is never paired with the profile of the other.
   it('when they disagree, the profile comes from the most recent store too', () => {
     setCookie(value(S_OLD, T - 20 * MIN, 'p-old'));
     localStorage.setItem(NAME, value(S_NEW, T - 1 * MIN, 'p-new'));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toBe(S_NEW);
     expect(session._profile).toBe('p-new');
   });
@@ -189,7 +189,7 @@ describe('createSession: restore from one store, and disagreements', () => {
     ['empty', ''],
   ])('an unreadable stored value (%s) starts a new session', (_name, stored) => {
     localStorage.setItem(NAME, stored);
-    expect(createSession(NAME, 30, undefined, T)._id).toMatch(UUID_V4);
+    expect(createSession({ name: NAME, sessionTimeout: 30 }, T)._id).toMatch(UUID_V4);
   });
 
   // Another script's `bt=1` has no activity: parseInt(undefined, 36) would read the word "undefined" as a
@@ -198,24 +198,24 @@ describe('createSession: restore from one store, and disagreements', () => {
     ['in localStorage', () => localStorage.setItem(NAME, 'garbage')],
     ['in the cookie', () => setCookie('garbage')],
   ])('a stored value without an activity field (%s) is ignored, not taken as a date in 4709', (_name, store) => {
-    const real = createSession(NAME, 30, undefined, T)._id;
+    const real = createSession({ name: NAME, sessionTimeout: 30 }, T)._id;
     store();
     // The real session is in the other store, active a minute ago: it should win.
-    const session = createSession(NAME, 30, undefined, T + MIN);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T + MIN);
     expect(session._id).toBe(real);
   });
 
   it('a malformed cookie (bad percent-encoding) falls back to localStorage', () => {
     document.cookie = `${NAME}=%E0%A4%A;path=/`;
     localStorage.setItem(NAME, value(STORAGE_SESSION, T - MIN));
-    expect(createSession(NAME, 30, undefined, T)._id).toBe(STORAGE_SESSION);
+    expect(createSession({ name: NAME, sessionTimeout: 30 }, T)._id).toBe(STORAGE_SESSION);
   });
 
   it('profile ids with dots and colons survive the cookie', () => {
-    const first = createSession(NAME, 30, undefined, T);
+    const first = createSession({ name: NAME, sessionTimeout: 30 }, T);
     first._setProfile('a.b:c');
     localStorage.clear();
-    const restored = createSession(NAME, 30, undefined, T + MIN);
+    const restored = createSession({ name: NAME, sessionTimeout: 30 }, T + MIN);
     expect(restored._id).toBe(first._id);
     expect(restored._profile).toBe('a.b:c');
   });
@@ -229,7 +229,7 @@ describe('createSession: restore from one store, and disagreements', () => {
     ['an object', { id: 'p' }],
     ['empty', ''],
   ])('a profile id with %s is not one: never kept, never stored', (_name, id) => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     session._setProfile('known');
     session._setProfile(id);
     expect(session._profile).toBe('known');
@@ -238,7 +238,7 @@ describe('createSession: restore from one store, and disagreements', () => {
 
   it('a stored session id that is not a UUID v4 is not taken, nor its profile', () => {
     localStorage.setItem(NAME, value('evil-session', T - MIN, 'evil'));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toMatch(UUID_V4);
     expect(session._profile).toBeUndefined();
   });
@@ -246,7 +246,7 @@ describe('createSession: restore from one store, and disagreements', () => {
   it('a stored profile id that is not one is not taken; the session beside it is', () => {
     localStorage.setItem(NAME, value(S1, T - MIN, 'p;q=r'));
     setCookie(value(S1, T - MIN, 'x'.repeat(4000)));
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toBe(S1);
     expect(session._profile).toBeUndefined();
   });
@@ -257,20 +257,20 @@ describe('_touch', () => {
     [30 * MIN, true],
     [30 * MIN + 1, false],
   ])('an event %i ms after the last activity keeps the session: %s', (gap, kept) => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const id = session._id;
     expect(session._touch(T + gap) === id).toBe(kept);
     expect(session._id).toBe(session._touch(T + gap));
   });
 
   it('activity extends the session', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const id = session._id;
     for (let at = T; at <= T + 3 * 60 * MIN; at += 20 * MIN) expect(session._touch(at)).toBe(id);
   });
 
   it('a new session after the timeout keeps the profile and is written at once', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     session._setProfile('p1');
     const old = session._id;
     const id = session._touch(T + 31 * MIN);
@@ -282,8 +282,8 @@ describe('_touch', () => {
   });
 
   it('an idle tab keeps the session another tab kept alive', () => {
-    const tab1 = createSession(NAME, 30, undefined, T);
-    const tab2 = createSession(NAME, 30, undefined, T + MIN);
+    const tab1 = createSession({ name: NAME, sessionTimeout: 30 }, T);
+    const tab2 = createSession({ name: NAME, sessionTimeout: 30 }, T + MIN);
     expect(tab2._id).toBe(tab1._id);
     tab2._touch(T + 25 * MIN);
     tab2._save(); // 24 minutes of activity since tab2 last wrote
@@ -295,14 +295,14 @@ describe('_touch', () => {
     [30 * MIN, false],
     [30 * MIN + 1, true],
   ])('reads storage (for other tabs\' activity) only when idle past the timeout: %i ms idle → %s', (gap, reads) => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const getItem = vi.spyOn(localStorage, 'getItem');
     session._touch(T + gap);
     expect(getItem).toHaveBeenCalledTimes(reads ? 1 : 0);
   });
 
   it('does not write storage on every call', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const setItem = vi.spyOn(localStorage, 'setItem');
     const setCookie = vi.spyOn(document, 'cookie', 'set');
     const getItem = vi.spyOn(localStorage, 'getItem');
@@ -320,7 +320,7 @@ describe('_save', () => {
     [30_000, true],
     [5 * MIN, true],
   ])('after %i ms of activity since the last write, writes: %s', (activity, writes) => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const setItem = vi.spyOn(localStorage, 'setItem');
     const setCookie = vi.spyOn(document, 'cookie', 'set');
     session._touch(T + activity);
@@ -331,7 +331,7 @@ describe('_save', () => {
   });
 
   it('writes once per 30 s of activity, then waits for 30 s more', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const setItem = vi.spyOn(localStorage, 'setItem');
     session._touch(T + 30_000);
     session._save();
@@ -344,7 +344,7 @@ describe('_save', () => {
   });
 
   it('forced, writes at once', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     const setItem = vi.spyOn(localStorage, 'setItem');
     session._touch(T + 1000);
     session._save(true);
@@ -354,12 +354,12 @@ describe('_save', () => {
 
 describe('_setProfile', () => {
   it('stores the profile in memory, cookie and localStorage', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     session._setProfile('p1');
     expect(session._profile).toBe('p1');
     expect(readCookie()).toBe(value(session._id, T, 'p1'));
     expect(localStorage.getItem(NAME)).toBe(value(session._id, T, 'p1'));
-    expect(createSession(NAME, 30, undefined, T + MIN)._profile).toBe('p1');
+    expect(createSession({ name: NAME, sessionTimeout: 30 }, T + MIN)._profile).toBe('p1');
   });
 
   it.each<[string, unknown]>([
@@ -371,7 +371,7 @@ describe('_setProfile', () => {
     ['an array', ['p2']],
     ['true', true],
   ])('never replaces a known id with %s', (_name, id) => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     session._setProfile('p1');
     const setItem = vi.spyOn(localStorage, 'setItem');
     session._setProfile(id);
@@ -381,13 +381,13 @@ describe('_setProfile', () => {
   });
 
   it('a non-string does not set a first profile either', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     session._setProfile(123);
     expect(session._profile).toBeUndefined();
   });
 
   it('the same id again writes nothing; another id replaces it', () => {
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     session._setProfile('p1');
     const setItem = vi.spyOn(localStorage, 'setItem');
     session._setProfile('p1');
@@ -407,7 +407,7 @@ describe('blocked storage', () => {
     blockCookies();
     expect(() => localStorage).toThrow();
     expect(() => document.cookie).toThrow();
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(session._id).toMatch(UUID_V4);
     expect(session._touch(T + 10 * MIN)).toBe(session._id);
     session._setProfile('p1');
@@ -422,18 +422,18 @@ describe('blocked storage', () => {
 
   it('localStorage throwing: the cookie still keeps the session across page loads', () => {
     blockLocalStorage();
-    const first = createSession(NAME, 30, undefined, T);
+    const first = createSession({ name: NAME, sessionTimeout: 30 }, T);
     first._setProfile('p1');
-    const second = createSession(NAME, 30, undefined, T + MIN);
+    const second = createSession({ name: NAME, sessionTimeout: 30 }, T + MIN);
     expect(second._id).toBe(first._id);
     expect(second._profile).toBe('p1');
   });
 
   it('cookies throwing: localStorage still keeps the session across page loads', () => {
     blockCookies();
-    const first = createSession(NAME, 30, undefined, T);
+    const first = createSession({ name: NAME, sessionTimeout: 30 }, T);
     first._setProfile('p1');
-    const second = createSession(NAME, 30, undefined, T + MIN);
+    const second = createSession({ name: NAME, sessionTimeout: 30 }, T + MIN);
     expect(second._id).toBe(first._id);
     expect(second._profile).toBe('p1');
   });
@@ -442,7 +442,7 @@ describe('blocked storage', () => {
     vi.spyOn(localStorage, 'setItem').mockImplementation(() => {
       throw new DOMException('full', 'QuotaExceededError');
     });
-    const session = createSession(NAME, 30, undefined, T);
+    const session = createSession({ name: NAME, sessionTimeout: 30 }, T);
     expect(readCookie()).toBe(value(session._id, T));
   });
 });

@@ -2,11 +2,11 @@
 // The two ways a payload leaves: fetch and sendBeacon.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Payload } from '../src/payload';
-import type { QueuedEvent } from '../src/record';
+import type { EventRecord } from '../src/record';
 import { beacon, post } from '../src/transport';
 
 /** A batch of one event for the collector at `url`: transport reads only its url and body. */
-const batch = (url: string, body: string): Payload => ({ _records: [{ url } as QueuedEvent], _body: body, _bytes: body.length });
+const batch = (url: string, body: string): Payload => ({ _records: [{ url } as EventRecord], _body: body, _bytes: body.length });
 
 afterEach(() => {
   vi.useRealTimers();

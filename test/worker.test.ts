@@ -4,8 +4,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStore, type UseStore } from 'idb-keyval';
 import { createQueue } from '../src/queue';
-import type { QueuedEvent } from '../src/record';
-import { describeTracker, drainInBackground, onSync, SYNC_TAG, type TrackerDescription } from '../src/worker';
+import type { EventRecord } from '../src/record';
+import { describeTracker, SYNC_TAG, type TrackerDescription } from '../src/background-sync';
+import { drainInBackground, onSync } from '../src/worker';
 
 const URL = 'https://collector.test';
 const SESSION = '6f1c2e4a-8b3d-4c5e-9f6a-7b8c9d0e1f2a';
@@ -44,7 +45,7 @@ afterEach(() => {
 });
 
 let at = 1_700_000_000_000;
-const record = (id: string, url = URL, profile?: string): QueuedEvent => ({
+const record = (id: string, url = URL, profile?: string): EventRecord => ({
   id,
   url,
   source: 'web',
@@ -63,12 +64,12 @@ const description = (changes: Partial<TrackerDescription> = {}): TrackerDescript
   ...changes,
 });
 /** What a page leaves: the tracker's description and its queued events. */
-async function pageLeft(records: QueuedEvent[], changes: Partial<TrackerDescription> = {}) {
+async function pageLeft(records: EventRecord[], changes: Partial<TrackerDescription> = {}) {
   const given = description(changes);
   await describeTracker(given.name, given, store);
-  await createQueue(given.name, given.url, 1e4, 1e9, store)._add(records, 0);
+  await createQueue({ name: given.name, url: given.url, maxQueueEvents: 1e4, maxQueueBytes: 1e9 }, store)._add(records, 0);
 }
-const left = async (name = 'bt', url = URL) => (await createQueue(name, url, 1e4, 1e9, store)._oldest(100))[0].map((r) => r.id);
+const left = async (name = 'bt', url = URL) => (await createQueue({ name: name, url: url, maxQueueEvents: 1e4, maxQueueBytes: 1e9 }, store)._oldest(100))[0].map((r) => r.id);
 
 describe('drainInBackground', () => {
   it("sends every queued event, oldest first, in the envelope the pages described, under the tracker's lock, and removes them", async () => {
@@ -116,7 +117,7 @@ describe('drainInBackground', () => {
 
   it('never sends to a collector the pages did not configure, nor for a description that is not one', async () => {
     await pageLeft([record('a')]);
-    await createQueue('bt', 'https://elsewhere.test', 1e4, 1e9, store)._add([record('x', 'https://elsewhere.test')], 0);
+    await createQueue({ name: 'bt', url: 'https://elsewhere.test', maxQueueEvents: 1e4, maxQueueBytes: 1e9 }, store)._add([record('x', 'https://elsewhere.test')], 0);
     await store('readwrite', (objects) => {
       objects.put({ name: 'evil', url: 'javascript:alert(1)', context: {}, options: {} }, 'tracker:evil');
       objects.put('not a description', 'tracker:junk');

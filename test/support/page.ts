@@ -6,7 +6,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createStore, get, promisifyRequest } from 'idb-keyval';
 import { createTracker, forgetTrackers, type Tracker } from '../../src/tracker';
 import type { TrackerOptions } from '../../src/options';
-import type { QueuedEvent } from '../../src/record';
+import type { EventRecord } from '../../src/record';
 import type { WireEvent } from '../../src/event';
 
 export const COLLECTOR = 'https://collector.test';
@@ -154,7 +154,7 @@ export async function startAnswered(options: Partial<TrackerOptions> = {}): Prom
 }
 
 /** The default tracker's queue in IndexedDB (docs/storage.md), read as another tab would: its events and its loss count. */
-export async function queued(): Promise<{ events: QueuedEvent[]; dropped: number }> {
+export async function queued(): Promise<{ events: EventRecord[]; dropped: number }> {
   const store = createStore('beacon-tracker', 'queue');
   const events = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound(['bt', ''], ['bt', []]))));
   return { events, dropped: (await get(['bt'], store))?.dropped ?? 0 };

@@ -1,0 +1,72 @@
+import type { Config } from './options.js';
+import type { EventRecord } from './record.js';
+
+/**
+ * This page's batch: the events it tracked and has not handed over yet (no other tab can send them), and
+ * the count of events it refused, until a hand-over carries both. It hands over when it holds `batchSize`
+ * events, when its oldest has waited `flushInterval`, or at once for an immediate event; never while it
+ * is held (consent awaited).
+ */
+export interface Batch {
+  /** The events not handed over yet, oldest first. */
+  readonly _pending: EventRecord[];
+  /** Events refused since the last hand-over. */
+  readonly _dropped: number;
+  /** Adds an event, its `at` stamped with its place in the page's order, and arms the hand-over. */
+  _push(record: EventRecord, immediate?: boolean): void;
+  /** Counts an event refused. */
+  _refuse(): void;
+  /** Hands over at once (consent came), if there is anything. */
+  _release(): void;
+  /** Empties the batch, with the timer; gives what it held. */
+  _empty(): [EventRecord[], number];
+}
+
+export function createBatch({ batchSize, flushInterval, immediate }: Pick<Config, 'batchSize' | 'flushInterval' | 'immediate'>, handOver: () => void, held: () => boolean): Batch {
+  let pending: EventRecord[] = [];
+  let dropped = 0;
+  /** The `at` of the last event: each event's is later, so that the queue keeps their order. */
+  let lastAt = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The timer armed is for now (a full batch, an immediate event), not for the flush interval. */
+  let soon = false;
+
+  /** Hands over in `ms`, unless a timer is armed as soon: track() runs on every click, one timer per batch. */
+  function arm(ms: number) {
+    if (held() || (timer && (ms || soon))) return;
+    clearTimeout(timer);
+    soon = !ms;
+    timer = setTimeout(handOver, ms);
+  }
+
+  return {
+    get _pending() {
+      return pending;
+    },
+    get _dropped() {
+      return dropped;
+    },
+    _push(record, now) {
+      // Events of one millisecond get fractions of it, in the order they were tracked.
+      lastAt = Math.max(Date.now(), lastAt + 0.001);
+      record.at = lastAt;
+      pending.push(record);
+      arm(now || immediate || pending.length >= batchSize ? 0 : flushInterval);
+    },
+    _refuse() {
+      dropped++;
+    },
+    _release() {
+      if (pending.length) arm(0);
+    },
+    _empty() {
+      const emptied: [EventRecord[], number] = [pending, dropped];
+      clearTimeout(timer);
+      timer = undefined;
+      soon = false;
+      pending = [];
+      dropped = 0;
+      return emptied;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { createConsent } from './consent.js';
+import type { Customer } from './event.js';
+import type { Config } from './options.js';
+import type { VisitorIds } from './payload.js';
+import { createSession, type Session } from './session.js';
+
+/**
+ * The visitor, as far as their consent lets the tracker keep them: their consent, and while it allows
+ * storing, their session (ids and customer, in cookie and localStorage); before that, the customer
+ * identify() named, in memory only.
+ */
+export interface Visitor {
+  /** true: store and send; false: neither, and nothing kept; undefined: events wait in memory until asked. */
+  _given(): boolean | undefined;
+  /** Remembers the visitor's answer; storing stops at once when it is no. */
+  _decide(given: boolean): void;
+  /** The session, while consent allows storing. */
+  _session(): Session | undefined;
+  /** The ids that go in envelopes: the session's, and the profile id the collector gave it. */
+  _ids(): VisitorIds | undefined;
+  /** Who the app said the visitor is. */
+  _customer(): Customer | undefined;
+  _identify(customer: Customer): void;
+  /** Opens the session (storing may begin): restored or new, with the customer named before. */
+  _open(): Session;
+  /** Forgets the visitor: ids and customer, in memory and storage; with `reopen`, a new session (a logout). */
+  _forget(reopen?: boolean): void;
+}
+
+export function createVisitor(config: Config): Visitor {
+  const consent = createConsent(config);
+  let session: Session | undefined;
+  let customerBeforeConsent: Customer | undefined;
+
+  const visitor: Visitor = {
+    _given: consent._given,
+    _decide(given) {
+      consent._decide(given);
+      if (!given) visitor._forget();
+    },
+    _session: () => session,
+    _ids: () => session && { session: session._id, profile: session._profile },
+    _customer: () => (session ? session._customer : customerBeforeConsent),
+    _identify(customer) {
+      if (session) session._setCustomer(customer);
+      else customerBeforeConsent = customer;
+    },
+    _open() {
+      session = createSession(config);
+      if (customerBeforeConsent) session._setCustomer(customerBeforeConsent);
+      return session;
+    },
+    _forget(reopen) {
+      if (session) session._forget();
+      session = customerBeforeConsent = undefined;
+      if (reopen) visitor._open();
+    },
+  };
+  return visitor;
+}
