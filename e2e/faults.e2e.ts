@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { queueEntries, type Context, type Page } from './driver';
+import { queuedRecords, type Context, type Page } from './driver';
 import { eventsOf, payloads, trackRequests, type RawRecord } from './helpers/collector';
 import { collectorDown, collectorUp, deliveredRequests, expectAllDelivered, idsInBody, maxDelay, minDelay, rawSummary, setFault, SLACK, trackSeq } from './helpers/faults';
 import { useSuite } from './helpers/site';
@@ -98,10 +98,10 @@ describe('fault injection', () => {
     // Its events were kept (a spill in localStorage, or IndexedDB), not beaconed into the 503s and forgotten.
     const spilled = await pageA.evaluate(() =>
       Object.keys(localStorage)
-        .filter((key) => key.startsWith('beacon-tracker:'))
+        .filter((key) => /^beacon-tracker:0\.\d+$/.test(key))
         .flatMap((key) => JSON.parse(localStorage.getItem(key)!).events.map((event: { id: string }) => event.id)),
     );
-    const queued = (await queueEntries(pageA)).map(([, value]) => (value as { id?: string }).id);
+    const queued = (await queuedRecords(pageA)).map((record) => record.id);
     const kept = spilled.concat(queued);
     // (soft: whether they arrive in the end is asserted below as well)
     expect.soft(idsB.filter((id) => !kept.includes(id)), 'events of the closed tab neither in localStorage nor in IndexedDB').toEqual([]);

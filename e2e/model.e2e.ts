@@ -2,7 +2,7 @@
 // and immediate delivery, collect() and profile-less payloads, consent, page views, reset and beforeSend.
 // Every page keeps what was thrown into it (e2e/pages/errors.js): nothing may be.
 import { describe, expect, it } from 'vitest';
-import { localItem, queueEntries, storedIds, type Context, type Page } from './driver';
+import { localItem, queuedRecords, storedIds, type Context, type Page } from './driver';
 import { eventsOf, payloads, trackRequests, UUID_V4, waitForEvents, type StoredEvent } from './helpers/collector';
 import { pageErrors } from './helpers/errors';
 import { collectorDown, collectorUp, expectAllDelivered, missing, trackSeq } from './helpers/faults';
@@ -13,7 +13,7 @@ import { waitFor, waitForQuiet } from './helpers/wait';
 const suite = useSuite();
 
 /** The records of the tracker's IndexedDB queue under `name` (keys `[name, url, at, id]`; the meta's is `[name]`). */
-const queued = async (page: Page, name = 'bt') => (await queueEntries(page)).filter(([key]) => Array.isArray(key) && key.length == 4 && key[0] == name);
+const queued = queuedRecords;
 
 /** Waits until nothing more arrives at the collector, then gives the requests it got in all. */
 async function quietRequests() {

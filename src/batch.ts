@@ -17,7 +17,7 @@ export interface Batch {
   /** Counts an event refused. */
   _refuse(): void;
   /** Hands over at once (consent came), if there is anything. */
-  _release(): void;
+  _resume(): void;
   /** Empties the batch, with the timer; gives what it held. */
   _empty(): [EventRecord[], number];
 }
@@ -56,7 +56,7 @@ export function createBatch({ batchSize, flushInterval, immediate }: Pick<Config
     _refuse() {
       dropped++;
     },
-    _release() {
+    _resume() {
       if (pending.length) arm(0);
     },
     _empty() {

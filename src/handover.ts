@@ -12,9 +12,9 @@ import type { Visitor } from './visitor.js';
 const WRITE_CHUNK = 500;
 
 /**
- * How a page hands its batch over, with the count of events it dropped: while it is visible, written to
- * the queue in chunks; when it goes away, beaconed or spilled (docs/delivery.md#a-page-going-away). Only
- * while the visitor's consent allows storing.
+ * How a page hands its batch over, with the count of events it dropped (docs/delivery.md#a-page-going-away):
+ * while it is visible, written to the queue in chunks; when it goes away, what was not written yet is beaconed
+ * or spilled, never both written and beaconed. Only while the visitor's consent allows storing.
  */
 export interface HandOver {
   /** Hands the batch over: to the queue (resolves once written), or when the page is `hiding`, by beacon or spill. */
@@ -33,41 +33,34 @@ export interface HandOverParts {
   _spills: Spills;
 }
 
-export function createHandOver({ name, backgroundSync }: Pick<Config, 'name' | 'backgroundSync'>, { _batch: batch, _visitor: visitor, _queue: queue, _delivery: delivery, _spills: spills }: HandOverParts): HandOver {
-  /** Events on their way into IndexedDB, a chunk per transaction. */
-  let writing: EventRecord[][] = [];
-  /** The spill a pagehide of a still visible page wrote: rewritten or withdrawn once the page hides or comes back. */
-  let pagehideSpill: string | undefined;
+export function createHandOver(
+  { name, backgroundSync }: Pick<Config, 'name' | 'backgroundSync'>,
+  { _batch: batch, _visitor: visitor, _queue: queue, _delivery: delivery, _spills: spills }: HandOverParts,
+): HandOver {
+  /** What a pagehide of a still visible page spilled, and only this page holds: sent on by the hide after it, or written if the page comes back. */
+  let spilled: { _key: string; _records: EventRecord[]; _dropped: number } | undefined;
 
-  function withdrawSpill() {
-    const spill = pagehideSpill;
-    pagehideSpill = undefined;
-    return spill;
+  /**
+   * Everything only this page holds, oldest first: its own spill, and the batch; with `leaving`, the writes
+   * not committed too (aborted now: their events are this page's to send, never both written and sent).
+   */
+  function takeAll(leaving: boolean): [EventRecord[], number] {
+    const [records, dropped] = spilled ? [spilled._records, spilled._dropped] : [[], 0];
+    const [released, lost] = leaving ? queue._release() : [[], 0];
+    const [pending, refused] = batch._empty();
+    spilled = undefined;
+    return [records.concat(released, pending), dropped + lost + refused];
   }
 
-  const stopped = () => !visitor._session();
-
-  /** Writes to the queue; resolves once written, or once the page stopped storing. */
-  async function write(records: EventRecord[], dropped: number) {
-    spills._remove(withdrawSpill()); // restored from the back/forward cache
-    if (!records.length && !dropped) return;
+  /** Writes to the queue, a transaction per chunk; resolves once written. */
+  function write(records: EventRecord[], dropped: number) {
     const chunks = [records.slice(0, WRITE_CHUNK)];
     for (let start = WRITE_CHUNK; start < records.length; start += WRITE_CHUNK) chunks.push(records.slice(start, start + WRITE_CHUNK));
-    writing = writing.concat(chunks);
-    for (const chunk of chunks) {
-      if (stopped()) return;
-      await queue._add(chunk, dropped);
-      dropped = 0;
-      writing = writing.filter((other) => other != chunk);
-    }
+    return Promise.all(chunks.map((chunk, i) => queue._add(chunk, i ? 0 : dropped, true)));
   }
 
-  /** The page is hidden, maybe for good: beacons what only it holds, and spills what it must keep. */
-  function hide(records: EventRecord[], dropped: number) {
-    const spill = withdrawSpill();
-    // A page torn down never finishes its writes: their events go too, sent twice should a write land.
-    records = writing.flat().concat(records);
-    writing = [];
+  /** The page is hidden, maybe for good: beacons what only it holds, and keeps what the collector may not get. */
+  function hide(records: EventRecord[], dropped: number, key?: string) {
     // A browser says nothing of a beacon's fate: beaconed events are let go only while the collector is
     // known to take events; else they are kept as well.
     const healthy = healthOf(name);
@@ -75,32 +68,36 @@ export function createHandOver({ name, backgroundSync }: Pick<Config, 'name' | '
       const rest = delivery._beacon(records);
       if (healthy) records = rest;
     }
-    if (records.length || dropped) spills._write(records, dropped, spill);
-    else spills._remove(spill);
-    // The service worker cannot read localStorage: what is kept goes to IndexedDB too, as far as that gets.
-    if (records.length && backgroundSync) {
-      queue._add(records, 0);
-      requestSync();
-    }
+    if (!records.length && !dropped) return spills._remove(key);
+    spills._write(records, dropped, key);
+    // Into IndexedDB as well, as far as that gets: a spill outlives a crash only once written to disk, and the
+    // service worker cannot read localStorage. The spill moved in later is the same chunk: added once.
+    if (!queue._inMemory()) queue._add(records, 0).catch(() => {});
+    if (backgroundSync) requestSync();
   }
 
   return {
     _run(hiding) {
       const session = visitor._session();
       if (!session) return;
-      const [records, dropped] = batch._empty();
       session._save(hiding);
-      if (hiding) hide(records, dropped);
-      else return write(records, dropped);
+      const key = spilled && spilled._key;
+      const [records, dropped] = takeAll(!!hiding);
+      if (hiding) return hide(records, dropped, key);
+      spills._remove(key); // back from the back/forward cache: its spill is written instead
+      if (records.length || dropped) return write(records, dropped).then(() => {});
     },
 
     _pagehide() {
-      if (!stopped()) pagehideSpill = spills._write(writing.flat().concat(batch._pending), batch._dropped, pagehideSpill);
+      if (!visitor._session()) return;
+      const key = spilled && spilled._key;
+      const [records, dropped] = takeAll(true);
+      spilled = { _key: spills._write(records, dropped, key), _records: records, _dropped: dropped };
     },
 
     _clear() {
-      writing = [];
-      spills._remove(withdrawSpill());
+      takeAll(true);
+      spills._clear();
     },
   };
 }

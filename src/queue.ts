@@ -1,7 +1,7 @@
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Config } from './options.js';
-import { storedNumber } from './read.js';
-import { isRecord, type EventRecord } from './record.js';
+import { count, own } from './read.js';
+import { readRecord, type EventRecord } from './record.js';
 
 /**
  * What a tracker keeps beside its events, under the key `[name]` (docs/storage.md): never rename its keys.
@@ -18,8 +18,11 @@ export interface Meta {
 }
 
 export interface Queue {
-  /** Adds this page's events, each at most once, and the count of events it lost; resolves to the meta after. */
-  _add(records: EventRecord[], dropped: number): Promise<Meta>;
+  /**
+   * Adds events, and the count of events lost; resolves to the meta after. A hand-over's write is
+   * `abortable`: should the page go away before it commits, `_release` gives its events back.
+   */
+  _add(records: EventRecord[], dropped: number, abortable?: boolean): Promise<Meta>;
   /** The oldest `count` events for this tracker's collector, and the meta; broken records are removed and counted. */
   _oldest(count: number): Promise<[EventRecord[], Meta]>;
   /** Removes events sent or dropped, and adds `dropped` to the loss count (negative once reported). */
@@ -33,16 +36,81 @@ export interface Queue {
   _clear(): Promise<void>;
   /** Whether IndexedDB failed on this page: the queue is in its memory. */
   _inMemory(): boolean;
+  /**
+   * The page is going away: gives back what the queue cannot keep past it, with its loss count. The
+   * abortable writes that have not committed are aborted (their events were never stored, and are given back
+   * whole); in memory, everything.
+   */
+  _release(): [EventRecord[], number];
 }
 
-/** One IndexedDB store for every tracker of the site, each under its own name. */
-export const openStore = () => createStore('beacon-tracker', 'queue');
+/** The longest a drain lease may run (lock.ts): a lease further ahead was taken by a tab whose clock is wrong. */
+export const LEASE_MS = 60_000;
 
 /**
- * The events of tracker `name` that wait for a collector, shared by the tabs of a site: in IndexedDB, a
- * record per event under `[name, url, at, id]`, so that a change costs what it moves, never the queue's
- * length; or in this page's memory once IndexedDB is missing, blocked or failing (some private modes,
- * policies, quota): tracking goes on either way.
+ * The IndexedDB store of every tracker of the site, as idb-keyval's createStore opens it, but closed when
+ * the page deletes or upgrades the database (versionchange), which would otherwise wait for this page.
+ */
+export function openStore(): UseStore {
+  let database: Promise<IDBDatabase> | undefined;
+  const open = () => {
+    const request = indexedDB.open('beacon-tracker');
+    request.onupgradeneeded = () => request.result.createObjectStore('queue');
+    database = promisifyRequest(request);
+    database.then(
+      (db) => {
+        db.onclose = db.onversionchange = () => {
+          db.close();
+          database = undefined;
+        };
+      },
+      () => (database = undefined),
+    );
+    return database;
+  };
+  return (mode, callback) => (database || open()).then((db) => callback(db.transaction('queue', mode).objectStore('queue')));
+}
+
+/** A hand-over's write in flight, and its transaction once there is one. */
+interface Write {
+  _records: EventRecord[];
+  _dropped: number;
+  _aborted?: boolean;
+  _transaction?: IDBTransaction;
+}
+
+/** What events count for the byte bound: the characters of their JSON (close enough to bytes for a bound). */
+const size = (records: EventRecord[]) => records.reduce((sum, record) => sum + record.event.length, 0);
+
+/**
+ * The records of the chunk under a cursor, checked (a record must be of the collector its key names), and
+ * how many of its values were none: those are removed and counted, since they could never be sent and must
+ * not hold the queue back.
+ */
+function readChunk(cursor: IDBCursorWithValue, meta: Meta): EventRecord[] {
+  const value = cursor.value;
+  const url = (cursor.key as unknown[])[1];
+  const records: EventRecord[] = [];
+  const values: unknown[] = Array.isArray(value) ? value : [value];
+  for (const item of values) {
+    const record = readRecord(item);
+    if (record && record.url == url) records.push(record);
+  }
+  const broken = values.length - records.length;
+  if (broken) {
+    meta.count -= broken;
+    meta.dropped += broken;
+    if (records.length) cursor.update(records);
+    else cursor.delete();
+  }
+  return records;
+}
+
+/**
+ * The events of tracker `name` that wait for a collector, shared by the tabs of a site (docs/storage.md):
+ * in IndexedDB, a hand-over's events of one collector as one chunk under `[name, url, at, id]` of its first,
+ * so that a change costs a request per chunk it moves, never the queue's length; or in this page's memory
+ * once IndexedDB is missing, blocked or failing (some private modes, policies, quota): tracking goes on.
  */
 export function createQueue(
   { name, url, maxQueueEvents: maxEvents, maxQueueBytes: maxBytes }: Pick<Config, 'name' | 'url' | 'maxQueueEvents' | 'maxQueueBytes'>,
@@ -51,134 +119,196 @@ export function createQueue(
   /** This page's events once IndexedDB failed, oldest first. */
   let memory: EventRecord[] | undefined;
   const memoryMeta = readMeta(0);
+  const writes = new Set<Write>();
+  /** Whether this page made the meta's counts exact, as it does once, at a bound. */
+  let counted = false;
 
-  const key = (record: EventRecord) => [name, record.url, record.at, record.id];
-  /** This tracker's events for every collector; and for its own. */
-  const everyEvent = () => IDBKeyRange.bound([name, ''], [name, []]);
-  const ownEvents = () => IDBKeyRange.bound([name, url], [name, url, []]);
+  /** This tracker's chunks for every collector; and for its own. */
+  const everyChunk = () => IDBKeyRange.bound([name, ''], [name, []]);
+  const ownChunks = () => IDBKeyRange.bound([name, url], [name, url, []]);
   const over = (meta: Meta) => meta.count > maxEvents || meta.bytes > maxBytes;
 
   /**
    * Runs a change with this tracker's meta in one readwrite transaction (IndexedDB runs the transactions of
    * all tabs one at a time), or in this page's memory from the first time IndexedDB fails.
    */
-  async function change<T>(inDatabase: (objects: IDBObjectStore, meta: Meta) => T | Promise<T>, inMemory: (meta: Meta) => T): Promise<T> {
+  async function change<T>(inDatabase: (objects: IDBObjectStore, meta: Meta) => T | Promise<T>, inMemory: (meta: Meta) => T, write?: Write): Promise<T> {
     if (!memory) {
       try {
         return await store('readwrite', async (objects) => {
+          if (write) {
+            write._transaction = objects.transaction;
+            if (write._aborted) objects.transaction.abort();
+          }
           const meta = readMeta(await promisifyRequest(objects.get([name])));
           const result = await inDatabase(objects, meta);
           objects.put(meta, [name]);
           await promisifyRequest(objects.transaction);
           return result;
         });
-      } catch {
+      } catch (error) {
+        if (write && write._aborted) throw error; // given back by _release: it must not land in memory either
         memory ||= []; // not again: another change may have failed over already
       }
     }
     return inMemory(memoryMeta);
   }
 
-  function add(objects: IDBObjectStore, meta: Meta, records: EventRecord[], dropped: number) {
-    meta.dropped += dropped;
-    for (const record of records) {
-      const request = objects.add(record, key(record));
+  /** Walks this tracker's chunks in `range`, oldest first, each read and checked, until `step` says stop (returns false). */
+  function walk(objects: IDBObjectStore, meta: Meta, range: IDBKeyRange, step: (records: EventRecord[], cursor: IDBCursorWithValue) => boolean | void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = objects.openCursor(range);
+      request.onerror = () => reject(request.error);
       request.onsuccess = () => {
-        meta.count++;
-        meta.bytes += size(record);
+        const cursor = request.result;
+        if (cursor && step(readChunk(cursor, meta), cursor) !== false) cursor.continue();
+        else resolve();
       };
-      // There already (both copies of a closing page's events landed): not an error of the transaction.
-      request.onerror = (event) => {
-        event.preventDefault();
-        event.stopPropagation();
-      };
+    });
+  }
+
+  /** Drops the oldest events until the meta is within the bounds, counted; first, once a page, makes its counts exact. */
+  async function bound(objects: IDBObjectStore, meta: Meta) {
+    if (!over(meta)) return;
+    if (!counted) {
+      counted = true;
+      const exact: Meta = { ...meta, count: 0, bytes: 0 };
+      await walk(objects, exact, everyChunk(), (records) => {
+        exact.count += records.length;
+        exact.bytes += size(records);
+      });
+      Object.assign(meta, exact);
     }
-    // A transaction answers its requests in order: this one comes after the additions above.
-    return new Promise<Meta>((resolve) => {
-      objects.getKey([name]).onsuccess = () => {
-        if (!over(meta)) return resolve(meta);
-        // Past a bound the oldest events go, and are counted: loss is never silent. The count is made
-        // exact first, so that no event goes for a count that drifted.
-        const counted = objects.count(everyEvent());
-        counted.onsuccess = () => {
-          meta.count = counted.result;
-          const cursor = objects.openCursor(everyEvent());
-          cursor.onsuccess = () => {
-            const oldest = cursor.result;
-            if (!oldest) meta.bytes = 0; // none left: whatever the count said
-            if (!oldest || !over(meta)) return resolve(meta);
-            meta.count--;
-            meta.bytes -= size(oldest.value);
-            meta.dropped++;
-            oldest.delete();
-            oldest.continue();
-          };
+    await walk(objects, meta, everyChunk(), (records, cursor) => {
+      if (!over(meta)) return false;
+      let kept = records.length;
+      // Past a bound the oldest events go, and are counted: loss is never silent.
+      while (kept && over(meta)) {
+        const oldest = records[records.length - kept--];
+        meta.count--;
+        meta.bytes -= oldest.event.length;
+        meta.dropped++;
+      }
+      if (kept) cursor.update(records.slice(-kept));
+      else cursor.delete();
+    });
+    if (!over(meta)) return;
+    meta.count = meta.bytes = 0; // nothing left, whatever the counts said
+  }
+
+  /**
+   * Adds a chunk under the key of its first event. Where a chunk is there already (a spill moved in by two
+   * tabs, or written by its page too), only the events after the last one the stored chunk holds are added,
+   * as a chunk of their own: what the stored chunk lost from its front was sent.
+   */
+  function addChunk(objects: IDBObjectStore, meta: Meta, chunk: EventRecord[]): Promise<void> {
+    const [first] = chunk;
+    const key = [name, first.url, first.at, first.id];
+    return new Promise((resolve) => {
+      const request = objects.add(chunk, key);
+      request.onsuccess = () => {
+        meta.count += chunk.length;
+        meta.bytes += size(chunk);
+        resolve();
+      };
+      request.onerror = (event) => {
+        event.preventDefault(); // not an error of the transaction
+        event.stopPropagation();
+        const stored = objects.get(key);
+        stored.onsuccess = () => {
+          const ids = new Set((Array.isArray(stored.result) ? stored.result : []).map((record) => own(record, 'id')));
+          let last = 0; // the first event was queued under this key: there still, or sent
+          for (let i = 1; i < chunk.length; i++) if (ids.has(chunk[i].id)) last = i;
+          const rest = chunk.slice(last + 1);
+          resolve(rest.length ? addChunk(objects, meta, rest) : undefined);
         };
       };
     });
   }
 
+  async function addToDatabase(objects: IDBObjectStore, meta: Meta, records: EventRecord[], dropped: number) {
+    meta.dropped += dropped;
+    // A chunk per collector (a spill may hold events of a collector this tracker had before).
+    for (let start = 0; start < records.length; ) {
+      let end = start + 1;
+      while (end < records.length && records[end].url == records[start].url) end++;
+      await addChunk(objects, meta, records.slice(start, end));
+      start = end;
+    }
+    await bound(objects, meta);
+    return meta;
+  }
+
   function addToMemory(meta: Meta, records: EventRecord[], dropped: number) {
     meta.dropped += dropped;
-    for (const record of records) meta.bytes += size(record);
     memory = memory!.concat(records);
-    while (memory.length > maxEvents || meta.bytes > maxBytes) {
-      meta.bytes -= size(memory.shift());
+    while (memory.length > maxEvents || size(memory) > maxBytes) {
+      memory.shift();
       meta.dropped++;
     }
     meta.count = memory.length;
+    meta.bytes = size(memory);
     return meta;
   }
 
   return {
-    _add: (records, dropped) =>
-      change(
-        (objects, meta) => add(objects, meta, records, dropped),
+    _add(records, dropped, abortable) {
+      const write: Write = { _records: records, _dropped: dropped };
+      if (abortable) writes.add(write);
+      return change(
+        (objects, meta) => addToDatabase(objects, meta, records, dropped),
         (meta) => addToMemory(meta, records, dropped),
-      ),
+        write,
+      ).finally(() => writes.delete(write));
+    },
 
-    _oldest: (count) =>
+    _oldest: (wanted) =>
       change(
         async (objects, meta): Promise<[EventRecord[], Meta]> => {
-          const [keys, values] = await Promise.all([promisifyRequest(objects.getAllKeys(ownEvents(), count)), promisifyRequest(objects.getAll(ownEvents(), count))]);
-          const records = values.filter((value, i) => {
-            if (isRecord(value) && value.url == url) return true;
-            // Broken (tampered with, cut short): it could never be sent, and must not hold the queue back.
-            objects.delete(keys[i]);
-            meta.count--;
-            meta.dropped++;
-            return false;
+          const records: EventRecord[] = [];
+          await walk(objects, meta, ownChunks(), (chunk) => {
+            records.push(...chunk);
+            return records.length < wanted;
           });
-          return [records, meta];
+          return [records.slice(0, wanted), meta];
         },
-        (meta) => [memory!.slice(0, count), meta],
+        (meta) => [memory!.filter((record) => record.url == url).slice(0, wanted), meta],
       ),
 
-    _remove: (records, dropped) =>
-      change(
+    _remove(records, dropped) {
+      const ids = new Set(records.map((record) => record.id));
+      return change(
         (objects, meta) => {
-          for (const record of records) {
-            objects.delete(key(record));
-            meta.count--;
-            meta.bytes -= size(record);
-          }
           meta.dropped += dropped;
+          // The events sent are the oldest: the walk ends at the last chunk that holds one of them.
+          let left = ids.size;
+          return walk(objects, meta, ownChunks(), (chunk, cursor) => {
+            const kept = chunk.filter((record) => !ids.has(record.id));
+            const removed = chunk.filter((record) => ids.has(record.id));
+            left -= removed.length;
+            meta.count -= removed.length;
+            meta.bytes -= size(removed);
+            if (!kept.length) cursor.delete();
+            else if (removed.length) cursor.update(kept);
+            return left > 0;
+          });
         },
         (meta) => {
-          const ids = new Set(records.map((record) => record.id));
           memory = memory!.filter((record) => !ids.has(record.id));
           meta.dropped += dropped;
           meta.count = memory.length;
-          meta.bytes = memory.reduce((sum, record) => sum + size(record), 0);
+          meta.bytes = size(memory);
         },
-      ),
+      );
+    },
 
     _lease: (held, ms) =>
       change(
         (_, meta) => {
           // The clock is read in the transaction: a page may be suspended while it waits for it.
           const now = Date.now();
-          if (meta.lease > now && meta.lease != held) return 0;
+          // A lease ahead of what any tab may take was written by a clock that is wrong: it holds nothing.
+          if (meta.lease > now && meta.lease <= now + LEASE_MS && meta.lease != held) return 0;
           meta.lease = ms ? now + ms : 0;
           return meta.lease;
         },
@@ -188,7 +318,7 @@ export function createQueue(
     _clear: () =>
       change(
         (objects, meta) => {
-          objects.delete(everyEvent());
+          objects.delete(everyChunk());
           meta.count = meta.bytes = meta.dropped = 0;
         },
         (meta) => {
@@ -198,16 +328,31 @@ export function createQueue(
       ),
 
     _inMemory: () => !!memory,
+
+    _release() {
+      let records: EventRecord[] = [];
+      let dropped = 0;
+      if (memory) {
+        [records, dropped, memory] = [memory, memoryMeta.dropped, []];
+        memoryMeta.count = memoryMeta.bytes = memoryMeta.dropped = 0;
+      }
+      for (const write of writes) {
+        write._aborted = true;
+        try {
+          if (write._transaction) write._transaction.abort();
+        } catch {
+          continue; // committing or committed: its events are stored
+        }
+        records = records.concat(write._records);
+        dropped += write._dropped;
+      }
+      writes.clear();
+      return [records, dropped];
+    },
   };
 }
 
-
-/** The meta as stored, checked. */
-function readMeta(value: any): Meta {
-  const meta: Meta = { count: 0, bytes: 0, dropped: 0, lease: 0 };
-  for (const key in meta) meta[key as keyof Meta] = storedNumber(value && value[key]);
-  return meta;
+/** The meta as stored, checked: numbers from 0 (the lease is checked where it is read). */
+function readMeta(value: unknown): Meta {
+  return { count: count(own(value, 'count')), bytes: count(own(value, 'bytes')), dropped: count(own(value, 'dropped')), lease: count(own(value, 'lease')) };
 }
-
-/** What an event counts for the byte bound: the characters of its JSON (close enough to bytes for a bound). */
-const size = (value: any): number => (value && typeof value.event == 'string' && value.event.length) || 0;

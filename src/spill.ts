@@ -1,40 +1,52 @@
 import type { Queue } from './queue.js';
-import { storedNumber } from './read.js';
-import { isRecord, type EventRecord } from './record.js';
+import { count, own } from './read.js';
+import { readRecord, type EventRecord } from './record.js';
 import { safely } from './safely.js';
 
 /**
- * Prefix of the spills: the localStorage entries a page going away leaves, `{ name, events, dropped }`
- * (docs/storage.md). An IndexedDB write from pagehide may never land; a localStorage write is synchronous.
+ * The keys of spills: the localStorage entries a page going away leaves, `beacon-tracker:<random number>`
+ * holding `{ name, events, dropped }` (docs/storage.md). An IndexedDB write from pagehide may never land; a
+ * localStorage write is synchronous. A tracker's own keys (`<name>:consent`...) never look like one.
  */
 const SPILL = 'beacon-tracker:';
+const isSpill = (key: string | null) => !!key && /^beacon-tracker:0\.\d+$/.test(key);
 
-const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter((key) => key.startsWith(SPILL));
+const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter(isSpill);
 
 /**
  * What a spill holds for tracker `name`: its records, and its loss count with the broken records counted in;
  * undefined when it is another tracker's. A spill that is not one holds nothing, and goes.
  */
-export function readSpill(value: any, name: string): [EventRecord[], number] | undefined {
-  if (!value || typeof value != 'object') return [[], 0];
-  if (value.name != name) return typeof value.name == 'string' ? undefined : [[], 0];
+export function readSpill(value: unknown, name: string): [EventRecord[], number] | undefined {
+  const owner = own(value, 'name');
+  if (typeof owner == 'string' && owner != name) return;
+  const events = own(value, 'events');
   const records: EventRecord[] = [];
-  let dropped = storedNumber(value.dropped);
-  for (const record of Array.isArray(value.events) ? value.events : []) {
-    if (isRecord(record)) records.push(record);
+  let dropped = count(own(value, 'dropped'), 1e9);
+  for (const event of Array.isArray(events) ? events : []) {
+    const record = readRecord(event);
+    if (record) records.push(record);
     else dropped++;
   }
   return [records, dropped];
 }
 
 /**
- * The spills of one tracker, beside its queue: written by a page going away, moved into the queue by the
- * next drain of that tracker, in any tab. Pages only: a service worker has no localStorage.
+ * A spill as JSON, written piece by piece: a page's `Array.prototype.toJSON` (old Prototype.js) would turn
+ * the array of events into a string.
+ */
+const spillJson = (name: string, records: EventRecord[], dropped: number) =>
+  `{"name":${JSON.stringify(name)},"events":[${records.map((record) => JSON.stringify(record)).join()}],"dropped":${dropped}}`;
+
+/**
+ * The spills of one tracker, beside its queue: written by a page going away, moved into the queue by any
+ * tab of the site, as soon as it wrote one (onSpill), or by the next drain. Pages only: a service worker has
+ * no localStorage.
  */
 export interface Spills {
   /** Keeps the events of a page going away, synchronously (under `key` if given, rewriting it); gives the key. */
   _write(records: EventRecord[], dropped: number, key?: string): string;
-  /** Moves this tracker's spills into the queue. */
+  /** Moves this tracker's spills into the queue: IndexedDB, or this page's memory (then they are this page's to keep). */
   _moveToQueue(): Promise<void>;
   /** Deletes the spill under `key`. */
   _remove(key: string | undefined): void;
@@ -42,17 +54,25 @@ export interface Spills {
   _clear(): void;
 }
 
-export function createSpills(name: string, url: string, queue: Queue): Spills {
-  /** Spills moved into memory, where IndexedDB failed: they stay in localStorage for a page that has it. */
-  const inMemory = new Set<string>();
+export function createSpills(name: string, queue: Queue): Spills {
   const read = (key: string) => readSpill(safely(() => JSON.parse(localStorage.getItem(key)!)), name);
   const remove = (key: string | undefined) => key && safely(() => localStorage.removeItem(key));
+  /** Moves run one after the other: two at once would both add a spill's loss count. */
+  let moving = Promise.resolve();
+
+  async function move() {
+    for (const key of spillKeys()) {
+      const spill = read(key);
+      if (!spill) continue; // another tracker's
+      await queue._add(spill[0], spill[1]);
+      remove(key);
+    }
+  }
 
   return {
     _write(records, dropped, key = SPILL + Math.random()) {
-      const value = JSON.stringify({ name, events: records, dropped });
       const written = safely(() => {
-        localStorage.setItem(key, value);
+        localStorage.setItem(key, spillJson(name, records, dropped));
         return true;
       });
       // Blocked or full: IndexedDB, as far as it gets.
@@ -60,19 +80,9 @@ export function createSpills(name: string, url: string, queue: Queue): Spills {
       return key;
     },
 
-    async _moveToQueue() {
-      for (const key of spillKeys()) {
-        if (inMemory.has(key)) continue;
-        const spill = read(key);
-        if (!spill) continue; // another tracker's
-        const [records, dropped] = spill;
-        const toMemory = queue._inMemory();
-        // This page's memory sends to its own collector only.
-        await queue._add(records.filter((record) => !toMemory || record.url == url), dropped);
-        // Without IndexedDB the spill stays where it is, moved once: this page's memory would not outlive it.
-        if (queue._inMemory()) inMemory.add(key);
-        else remove(key);
-      }
+    _moveToQueue() {
+      moving = moving.then(move);
+      return moving;
     },
 
     _remove: remove,
@@ -83,4 +93,15 @@ export function createSpills(name: string, url: string, queue: Queue): Spills {
       }
     },
   };
+}
+
+/**
+ * A closing tab may still beacon and withdraw the spill it wrote at a pagehide of a page still visible (the
+ * visibilitychange follows within milliseconds): another tab moves it in only after this pause.
+ */
+const SPILL_WAIT_MS = 500;
+
+/** Calls `spilled` soon after another tab of the site writes a spill: its events are safe from a crash once moved into IndexedDB. */
+export function onSpill(spilled: () => void) {
+  addEventListener('storage', (event) => isSpill(event.key) && event.newValue && setTimeout(spilled, SPILL_WAIT_MS));
 }

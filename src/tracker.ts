@@ -18,7 +18,7 @@ import { createQueue } from './queue.js';
 import type { EventRecord } from './record.js';
 import { safely } from './safely.js';
 import { readCustomer } from './session.js';
-import { createSpills } from './spill.js';
+import { createSpills, onSpill } from './spill.js';
 import { createVisitor } from './visitor.js';
 
 /** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
@@ -150,8 +150,8 @@ function run(config: Config): Running {
   const describeVisitor = () => describe(config, context, visitor._ids(), warn);
   const queue = createQueue(config);
   const delivery = createDelivery({ _queue: queue, _timeout: config.timeout, _parts: () => ({ context, options: config.options, visitor: visitor._ids() }), _answered: answered, _warn: warn });
-  const spills = createSpills(name, url, queue);
   const stored = () => !!visitor._session();
+  const spills = createSpills(name, queue);
   const batch = createBatch(config, () => flush(), () => !stored());
   const handOver = createHandOver(config, { _batch: batch, _visitor: visitor, _queue: queue, _delivery: delivery, _spills: spills });
   const drain = createDrainer(config, { _queue: queue, _delivery: delivery, _spills: spills, _active: stored, _warn: warn });
@@ -161,7 +161,7 @@ function run(config: Config): Running {
     const session = visitor._open();
     // Events tracked while consent was awaited get their session now.
     for (const record of batch._pending) record.session = session._touch(record.at);
-    batch._release();
+    batch._resume();
     describeVisitor();
     drain(); // what earlier pages left behind
   }
@@ -218,6 +218,7 @@ function run(config: Config): Running {
     handOver._pagehide,
     () => drain(true), // the network came back
   );
+  onSpill(() => stored() && spills._moveToQueue().catch(warn)); // network or not
   if (visitor._given()) start();
   // From a history call of the app: nothing may throw into it.
   if (config.pageViews) onPageView(() => safely(() => track('page-view', undefined, {}, eventId())));
@@ -245,9 +246,7 @@ function run(config: Config): Running {
         return;
       }
       // Withdrawn: nothing more is stored or sent, and what is stored goes.
-      batch._empty();
       handOver._clear();
-      spills._clear();
       queue._clear();
       describeVisitor();
     },

@@ -32,12 +32,30 @@ describe('healthOf', () => {
     expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: T0 + 2000, failed: T0 + 1000 });
   });
 
-  it('an answer older than five minutes is no knowledge: the collector may have gone down, or come back, since', () => {
+  it('a 2xx older than ten seconds is no knowledge: the collector may have gone down since', () => {
     noteAnswer('bt', true);
-    vi.setSystemTime(T0 + 300_000);
+    vi.setSystemTime(T0 + 10_000);
     expect(healthOf('bt')).toBe(true);
+    vi.setSystemTime(T0 + 10_001);
+    expect(healthOf('bt')).toBeUndefined();
+  });
+
+  it('a failure holds for five minutes: a collector that failed is taken for down until it answers again', () => {
+    noteAnswer('bt', true);
+    noteAnswer('bt', false); // in the same millisecond: the failure is the news
+    vi.setSystemTime(T0 + 300_000);
+    expect(healthOf('bt')).toBe(false);
     vi.setSystemTime(T0 + 300_001);
     expect(healthOf('bt')).toBeUndefined();
+  });
+
+  it("a time ahead of this tab's clock (written by a tab whose clock is wrong) is no knowledge", () => {
+    localStorage.setItem('bt:health', JSON.stringify({ ok: T0 + 86_400_000, failed: T0 - 1000 }));
+    expect(healthOf('bt')).toBe(false); // the failure this tab can believe
+    localStorage.setItem('bt:health', JSON.stringify({ ok: T0 + 86_400_000 }));
+    expect(healthOf('bt')).toBeUndefined();
+    noteAnswer('bt', false);
+    expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: 0, failed: T0 });
   });
 
   it("each tracker knows its own collector's", () => {

@@ -8,7 +8,7 @@ import type { EventRecord } from '../src/record';
 const encoder = new TextEncoder();
 const bytesOf = (text: string) => encoder.encode(text).length;
 
-const BASE = { url: 'https://collector.test', source: 'web', session: 'session-1', at: 0 };
+const BASE = { url: 'https://collector.test', source: 'web', session: 'session-1', profile: undefined, at: 0, path: undefined };
 
 /** A queued event whose JSON carries `text`. */
 function record(id: string, text = '', overrides: Partial<EventRecord> = {}): EventRecord {

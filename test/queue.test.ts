@@ -1,7 +1,7 @@
 // @vitest-environment node
-// The queue in fake-indexeddb: a record per event under [name, url, at, id], the meta under [name]
-// (docs/storage.md); its bounds, several tabs, the memory fallback, the spills closing pages leave, and the
-// take-over of the format before it.
+// The queue in fake-indexeddb: a chunk of records per hand-over under [name, url, at, id] of its first, the
+// meta under [name] (docs/storage.md); its bounds, several tabs, the memory fallback, what a page going away
+// takes back, and the spills closing pages leave.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { createQueue, type Meta, type Queue } from '../src/queue';
@@ -22,7 +22,7 @@ let clock = 1_700_000_000_000;
 function record(id: string, chars = 10, url = URL): EventRecord {
   const event = JSON.stringify([id, 'x'.repeat(chars - id.length - 7)]); // ["id","xx…"]
   expect(event).toHaveLength(chars);
-  return { id, url, source: 'web', session: SESSION, event, at: ++clock };
+  return { id, url, source: 'web', session: SESSION, profile: undefined, event, at: ++clock, path: undefined };
 }
 const records = (...ids: string[]) => ids.map((id) => record(id));
 const ids = (list: EventRecord[]) => list.map((r) => r.id);
@@ -33,7 +33,7 @@ const queueOn = (store: UseStore, [maxEvents, maxBytes]: readonly [number, numbe
 /** What the store holds for tracker `name`, as another tab would read it: every event (all collectors) and the meta. */
 async function stored(store: UseStore, name = 'bt'): Promise<{ ids: string[]; meta: Meta | undefined }> {
   const events = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound([name, ''], [name, []]))));
-  return { ids: events.map((event: EventRecord) => event.id), meta: await get([name], store) };
+  return { ids: events.flat().map((event: EventRecord) => event.id), meta: await get([name], store) };
 }
 
 /** The oldest `count` events of a queue, and its loss count. */
@@ -95,13 +95,23 @@ describe('bounds', () => {
     expect((await stored(store)).ids).toEqual(['d', 'big']);
   });
 
-  it('an event the queue holds already is not added again, nor counted (two copies of a closing page may land)', async () => {
+  it('a chunk the queue holds already (a spill moved in by two tabs) is not added again, nor counted', async () => {
     const store = freshStore();
     const queue = queueOn(store);
-    const [a, b, c] = records('a', 'b', 'c');
+    const [a, b] = records('a', 'b');
     await queue._add([a, b], 0);
-    expect(await queue._add([{ ...b }, c], 0)).toMatchObject({ count: 3, bytes: 30, dropped: 0 });
-    expect((await stored(store)).ids).toEqual(['a', 'b', 'c']);
+    expect(await queue._add([{ ...a }, { ...b }], 0)).toMatchObject({ count: 2, bytes: 20, dropped: 0 });
+    expect((await stored(store)).ids).toEqual(['a', 'b']);
+  });
+
+  it('a chunk that starts as a stored one adds only what comes after the stored events: what left its front was sent', async () => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    const [a, b, c, d] = records('a', 'b', 'c', 'd');
+    await queue._add([a, b, c], 0);
+    await queue._remove([a, b], 0); // sent: the chunk keeps c under a's key
+    expect(await queue._add([a, b, c, d], 0)).toMatchObject({ count: 2, bytes: 20 });
+    expect((await stored(store)).ids).toEqual(['c', 'd']);
   });
 
   it('counts that storage lost track of are mended once the queue is empty', async () => {
@@ -170,9 +180,22 @@ describe('reading the oldest events', () => {
     const store = freshStore();
     const queue = queueOn(store);
     const [a, broken, c] = records('a', 'b', 'c');
-    await queue._add([a, broken, c], 0);
+    await queue._add([a], 0);
+    await queue._add([c], 0);
     const value = 'value' in change ? change.value : { ...broken, ...change };
     await set(['bt', URL, broken.at, broken.id], value, store);
+    await set(['bt'], { count: 3, bytes: 30, dropped: 0, lease: 0 }, store);
+    expect(await oldest(queue, 10)).toEqual([[a, c], 1]);
+    expect((await stored(store)).ids).toEqual(['a', 'c']);
+    expect((await stored(store)).meta).toMatchObject({ count: 2, dropped: 1 });
+  });
+
+  it('a broken record inside a chunk is removed from it and counted; the chunk keeps the others', async () => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    const [a, b, c] = records('a', 'b', 'c');
+    await queue._add([a, b, c], 0);
+    await set(['bt', URL, a.at, a.id], [a, { ...b, session: 'evil' }, c], store);
     expect(await oldest(queue, 10)).toEqual([[a, c], 1]);
     expect((await stored(store)).ids).toEqual(['a', 'c']);
     expect((await stored(store)).meta).toMatchObject({ count: 2, dropped: 1 });
@@ -342,13 +365,13 @@ function fakeLocalStorage(full = false): Storage {
   });
   return storage as unknown as Storage;
 }
-const spillKeys = () => Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
+const spillKeys = () => Object.keys(localStorage).filter((key) => /^beacon-tracker:0\.\d+$/.test(key));
 
 // A closing page cannot count on an IndexedDB write landing: it hands its events over in localStorage
-// (`beacon-tracker:<random>` → `{ name, events, dropped }`), synchronously, and the next drain, in any
-// page, moves them into the queue.
-/** The spills of a page of tracker `name`, beside its queue `queue` (by default, one of its own on `store`). */
-const spillsOf = (queue: Queue, name = 'bt', url = URL) => createSpills(name, url, queue);
+// (`beacon-tracker:<random number>` → `{ name, events, dropped }`), synchronously, and another tab or the
+// next drain, in any page, moves them into the queue.
+/** The spills of a page of tracker `name`, beside its queue `queue`. */
+const spillsOf = (queue: Queue, name = 'bt') => createSpills(name, queue);
 
 describe('spills: what a closing page leaves in localStorage', () => {
   afterEach(() => {
@@ -382,10 +405,10 @@ describe('spills: what a closing page leaves in localStorage', () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
     const partner = queueOn(store, WIDE, 'partner', 'https://partner.test');
-    spillsOf(partner, 'partner', 'https://partner.test')._write([record('p', 10, 'https://partner.test')], 0);
+    spillsOf(partner, 'partner')._write([record('p', 10, 'https://partner.test')], 0);
     await spillsOf(queueOn(store))._moveToQueue();
     expect(spillKeys()).toHaveLength(1);
-    await spillsOf(partner, 'partner', 'https://partner.test')._moveToQueue();
+    await spillsOf(partner, 'partner')._moveToQueue();
     expect(ids((await oldest(partner, 10))[0])).toEqual(['p']);
     expect(spillKeys()).toEqual([]);
   });
@@ -393,13 +416,23 @@ describe('spills: what a closing page leaves in localStorage', () => {
   it('a spill that is not JSON, or not a queue, is removed; its broken records are counted', async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const store = freshStore();
-    localStorage.setItem('beacon-tracker:1', 'not json');
-    localStorage.setItem('beacon-tracker:2', '"x"');
-    localStorage.setItem('beacon-tracker:3', JSON.stringify({ name: 'bt', events: [{}, { ...record('ok') }], dropped: 'NaN' }));
+    localStorage.setItem('beacon-tracker:0.1', 'not json');
+    localStorage.setItem('beacon-tracker:0.2', '"x"');
+    localStorage.setItem('beacon-tracker:0.3', JSON.stringify({ name: 'bt', events: [{}, { ...record('ok') }], dropped: 'NaN' }));
     const queue = queueOn(store);
     await spillsOf(queue)._moveToQueue();
     expect(await oldest(queue, 10)).toEqual([[expect.objectContaining({ id: 'ok' })], 1]);
     expect(spillKeys()).toEqual([]);
+  });
+
+  it("a tracker named like the spills' prefix keeps its own entries: its consent, customer and health are no spills", async () => {
+    vi.stubGlobal('localStorage', fakeLocalStorage());
+    const own = { 'beacon-tracker': 'x', 'beacon-tracker:consent': '1', 'beacon-tracker:customer': '{"id":"c"}', 'beacon-tracker:health': '{"ok":1}' };
+    for (const [key, value] of Object.entries(own)) localStorage.setItem(key, value);
+    const spills = spillsOf(queueOn(freshStore()), 'beacon-tracker');
+    await spills._moveToQueue();
+    spills._clear();
+    expect({ ...localStorage }).toEqual(own);
   });
 
   it.each([
@@ -413,22 +446,47 @@ describe('spills: what a closing page leaves in localStorage', () => {
     expect(await oldest(queueOn(store), 10)).toEqual([[expect.objectContaining({ id: 'a' })], 1]);
   });
 
-  it('with IndexedDB failing, spills are sent from memory but stay in localStorage for a page that has it', async () => {
+  it("with IndexedDB failing, a spill moves into the page's memory, which gives it back when the page goes away: sent once, never by every later page", async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const failing: UseStore = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
-    spillsOf(queueOn(freshStore()))._write(records('a'), 0); // a page that closed
+    spillsOf(queueOn(freshStore()))._write(records('a'), 2); // a page that closed
     const page = queueOn(failing);
-    const pageSpills = spillsOf(page);
     await page._oldest(1); // IndexedDB fails: the queue goes to memory
-    await pageSpills._moveToQueue();
-    expect(ids((await oldest(page, 10))[0])).toEqual(['a']);
-    await page._remove((await oldest(page, 10))[0], 0); // delivered from memory...
-    await pageSpills._moveToQueue();
-    expect(await oldest(page, 10)).toEqual([[], 0]); // ...and not moved in again on this page
-    // This page closes before the collector answered; the next page has no IndexedDB either.
-    const next = queueOn(failing);
-    await next._oldest(1);
-    await spillsOf(next)._moveToQueue();
-    expect(ids((await oldest(next, 10))[0])).toEqual(['a']);
+    await spillsOf(page)._moveToQueue();
+    expect(await oldest(page, 10)).toEqual([[expect.objectContaining({ id: 'a' })], 2]);
+    expect(spillKeys()).toEqual([]); // this page's to keep now
+    // It closes before the collector answered: what it holds is its to hand on.
+    const [released, dropped] = page._release();
+    expect([ids(released), dropped]).toEqual([['a'], 2]);
+    expect(await oldest(page, 10)).toEqual([[], 0]);
+    // Delivered from memory instead, it is gone for good.
+    const other = queueOn(failing);
+    await other._add(records('b'), 0);
+    await other._remove((await oldest(other, 10))[0], 0);
+    expect(other._release()).toEqual([[], 0]);
+  });
+});
+
+describe('what a page going away takes back', () => {
+  it('a hand-over write not committed yet is aborted and given back whole; one committed is not', async () => {
+    const store = freshStore();
+    const queue = queueOn(store);
+    await queue._add(records('a'), 0, true); // committed
+    const writing = queue._add(records('b', 'c'), 4, true);
+    const [released, dropped] = queue._release(); // at once, before it committed
+    expect([ids(released), dropped]).toEqual([['b', 'c'], 4]);
+    await expect(writing).rejects.toThrow();
+    expect((await stored(store)).ids).toEqual(['a']);
+    expect((await stored(store)).meta).toMatchObject({ count: 1, dropped: 0 });
+    expect(queue._inMemory()).toBe(false); // an abort is no failure of IndexedDB
+    expect(queue._release()).toEqual([[], 0]);
+  });
+
+  it('writes that are no hand-over (a spill moved in) are never given back: their spill holds them', async () => {
+    const queue = queueOn(freshStore());
+    const moving = queue._add(records('a'), 0);
+    expect(queue._release()).toEqual([[], 0]);
+    await moving;
+    expect(ids((await oldest(queue, 10))[0])).toEqual(['a']);
   });
 });

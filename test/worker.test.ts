@@ -50,9 +50,10 @@ const record = (id: string, url = URL, profile?: string): EventRecord => ({
   url,
   source: 'web',
   session: SESSION,
-  ...(profile && { profile }),
+  profile,
   event: JSON.stringify({ id, type: 'view', properties: {} }),
   at: ++at,
+  path: undefined,
 });
 const description = (changes: Partial<TrackerDescription> = {}): TrackerDescription => ({
   name: 'bt',

@@ -156,8 +156,8 @@ export async function startAnswered(options: Partial<TrackerOptions> = {}): Prom
 /** The default tracker's queue in IndexedDB (docs/storage.md), read as another tab would: its events and its loss count. */
 export async function queued(): Promise<{ events: EventRecord[]; dropped: number }> {
   const store = createStore('beacon-tracker', 'queue');
-  const events = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound(['bt', ''], ['bt', []]))));
-  return { events, dropped: (await get(['bt'], store))?.dropped ?? 0 };
+  const chunks = await store('readonly', (objects) => promisifyRequest(objects.getAll(IDBKeyRange.bound(['bt', ''], ['bt', []]))));
+  return { events: chunks.flat(), dropped: (await get(['bt'], store))?.dropped ?? 0 };
 }
 export const queuedIds = async () => (await queued()).events.map((record) => record.id);
 /** The drain lease where there are no Web Locks: when it runs out, 0 once given back. */

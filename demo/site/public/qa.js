@@ -115,11 +115,12 @@ function readQueue() {
       if (!db.objectStoreNames.contains('queue')) return done(empty);
       try {
         const store = db.transaction('queue', 'readonly').objectStore('queue');
-        // Every event of this tracker, for any collector: the keys [name, url, at, id] sort between these two.
-        const events = store.getAll(IDBKeyRange.bound([trackerName, ''], [trackerName, []]));
+        // Every chunk of this tracker, for any collector (the keys [name, url, at, id] sort between these
+        // two), each a list of events.
+        const chunks = store.getAll(IDBKeyRange.bound([trackerName, ''], [trackerName, []]));
         const meta = store.get([trackerName]);
-        meta.onsuccess = () => done({ events: events.result, meta: meta.result || {} });
-        meta.onerror = events.onerror = () => done(empty);
+        meta.onsuccess = () => done({ events: chunks.result.flat(), meta: meta.result || {} });
+        meta.onerror = chunks.onerror = () => done(empty);
       } catch {
         done(empty);
       }
@@ -135,7 +136,7 @@ function readLeftByClosedPages() {
   const events = [];
   let keys = [];
   try {
-    keys = Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:'));
+    keys = Object.keys(localStorage).filter((key) => /^beacon-tracker:0\.\d+$/.test(key));
   } catch {
     return events; // storage blocked
   }
