@@ -8,12 +8,9 @@ import type { EventRecord } from './record.js';
 import type { Spills } from './spill.js';
 import type { Visitor } from './visitor.js';
 
-/** Events per IndexedDB transaction: a burst of thousands makes no long task. */
-const WRITE_CHUNK = 500;
-
 /**
  * How a page hands its batch over, with the count of events it dropped (docs/delivery.md#a-page-going-away):
- * while it is visible, written to the queue in chunks; when it goes away, what was not written yet is beaconed
+ * while it is visible, written to the queue; when it goes away, what was not written yet is beaconed
  * or spilled, never both written and beaconed. Only while the visitor's consent allows storing.
  */
 export interface HandOver {
@@ -41,22 +38,15 @@ export function createHandOver(
   let spilled: { _key: string; _records: EventRecord[]; _dropped: number } | undefined;
 
   /**
-   * Everything only this page holds, oldest first: its own spill, and the batch; with `leaving`, the writes
-   * not committed too (aborted now: their events are this page's to send, never both written and sent).
+   * Everything only this page holds, oldest first: its own spill, the writes not committed (aborted now:
+   * their events are this page's to send, never both written and sent) and the batch.
    */
-  function takeAll(leaving: boolean): [EventRecord[], number] {
+  function takeAll(): [EventRecord[], number] {
     const [records, dropped] = spilled ? [spilled._records, spilled._dropped] : [[], 0];
-    const [released, lost] = leaving ? queue._release() : [[], 0];
+    const [released, lost] = queue._release();
     const [pending, refused] = batch._empty();
     spilled = undefined;
     return [records.concat(released, pending), dropped + lost + refused];
-  }
-
-  /** Writes to the queue, a transaction per chunk; resolves once written. */
-  function write(records: EventRecord[], dropped: number) {
-    const chunks = [records.slice(0, WRITE_CHUNK)];
-    for (let start = WRITE_CHUNK; start < records.length; start += WRITE_CHUNK) chunks.push(records.slice(start, start + WRITE_CHUNK));
-    return Promise.all(chunks.map((chunk, i) => queue._add(chunk, i ? 0 : dropped, true)));
   }
 
   /** The page is hidden, maybe for good: beacons what only it holds, and keeps what the collector may not get. */
@@ -81,22 +71,30 @@ export function createHandOver(
       const session = visitor._session();
       if (!session) return;
       session._save(hiding);
-      const key = spilled && spilled._key;
-      const [records, dropped] = takeAll(!!hiding);
-      if (hiding) return hide(records, dropped, key);
-      spills._remove(key); // back from the back/forward cache: its spill is written instead
-      if (records.length || dropped) return write(records, dropped).then(() => {});
+      if (hiding) {
+        const key = spilled && spilled._key;
+        return hide(...takeAll(), key);
+      }
+      if (spilled) {
+        // Back from the back/forward cache: what it spilled is written instead, as a tab moving the spill in
+        // would write it (the same chunks: added once).
+        spills._remove(spilled._key);
+        queue._add(spilled._records, spilled._dropped);
+        spilled = undefined;
+      }
+      const [records, dropped] = batch._empty();
+      if (records.length || dropped) return queue._add(records, dropped, true).then(() => {});
     },
 
     _pagehide() {
       if (!visitor._session()) return;
       const key = spilled && spilled._key;
-      const [records, dropped] = takeAll(true);
+      const [records, dropped] = takeAll();
       spilled = { _key: spills._write(records, dropped, key), _records: records, _dropped: dropped };
     },
 
     _clear() {
-      takeAll(true);
+      takeAll();
       spills._clear();
     },
   };

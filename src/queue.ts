@@ -44,6 +44,9 @@ export interface Queue {
   _release(): [EventRecord[], number];
 }
 
+/** Events per IndexedDB value: a burst of thousands makes no long task (each put clones its value at once). */
+const WRITE_CHUNK = 500;
+
 /** The longest a drain lease may run (lock.ts): a lease further ahead was taken by a tab whose clock is wrong. */
 export const LEASE_MS = 60_000;
 
@@ -197,41 +200,33 @@ export function createQueue(
   }
 
   /**
-   * Adds a chunk under the key of its first event. Where a chunk is there already (a spill moved in by two
-   * tabs, or written by its page too), only the events after the last one the stored chunk holds are added,
-   * as a chunk of their own: what the stored chunk lost from its front was sent.
+   * Adds a chunk under the key of its first event, unless one is there already: the same events, added by
+   * whichever came second of a closing page and a tab moving its spill in, or the rest of them, the others
+   * sent. The same events are always cut into the same chunks (addToDatabase).
    */
   function addChunk(objects: IDBObjectStore, meta: Meta, chunk: EventRecord[]): Promise<void> {
     const [first] = chunk;
-    const key = [name, first.url, first.at, first.id];
     return new Promise((resolve) => {
-      const request = objects.add(chunk, key);
+      const request = objects.add(chunk, [name, first.url, first.at, first.id]);
       request.onsuccess = () => {
         meta.count += chunk.length;
         meta.bytes += size(chunk);
         resolve();
       };
       request.onerror = (event) => {
-        event.preventDefault(); // not an error of the transaction
+        event.preventDefault(); // there already: no error of the transaction
         event.stopPropagation();
-        const stored = objects.get(key);
-        stored.onsuccess = () => {
-          const ids = new Set((Array.isArray(stored.result) ? stored.result : []).map((record) => own(record, 'id')));
-          let last = 0; // the first event was queued under this key: there still, or sent
-          for (let i = 1; i < chunk.length; i++) if (ids.has(chunk[i].id)) last = i;
-          const rest = chunk.slice(last + 1);
-          resolve(rest.length ? addChunk(objects, meta, rest) : undefined);
-        };
+        resolve();
       };
     });
   }
 
+  /** Adds events as chunks of one collector and at most WRITE_CHUNK events, one request after the other. */
   async function addToDatabase(objects: IDBObjectStore, meta: Meta, records: EventRecord[], dropped: number) {
     meta.dropped += dropped;
-    // A chunk per collector (a spill may hold events of a collector this tracker had before).
     for (let start = 0; start < records.length; ) {
       let end = start + 1;
-      while (end < records.length && records[end].url == records[start].url) end++;
+      while (end < records.length && end - start < WRITE_CHUNK && records[end].url == records[start].url) end++;
       await addChunk(objects, meta, records.slice(start, end));
       start = end;
     }

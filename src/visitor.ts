@@ -1,13 +1,15 @@
-import { createConsent } from './consent.js';
 import type { Customer } from './event.js';
 import type { Config } from './options.js';
 import type { VisitorIds } from './payload.js';
+import { safely } from './safely.js';
 import { createSession, type Session } from './session.js';
 
 /**
- * The visitor, as far as their consent lets the tracker keep them: their consent, and while it allows
+ * The visitor, as far as their consent lets the tracker keep them: their consent (in localStorage under
+ * `<name>:consent`, '1' given, '0' refused: remembering a refusal is what it needs), and while it allows
  * storing, their session (ids and customer, in cookie and localStorage); before that, the customer
- * identify() named, in memory only.
+ * identify() named, in memory only. Undecided, tracking goes on, unless the site requires consent first,
+ * or honours privacy signals and the browser sends Do Not Track or Global Privacy Control.
  */
 export interface Visitor {
   /** true: store and send; false: neither, and nothing kept; undefined: events wait in memory until asked. */
@@ -28,14 +30,22 @@ export interface Visitor {
 }
 
 export function createVisitor(config: Config): Visitor {
-  const consent = createConsent(config);
+  const { name, requireConsent, honorPrivacySignals } = config;
+  const consentKey = name + ':consent';
+  let decision = safely(() => localStorage.getItem(consentKey));
+  const signalled = honorPrivacySignals && (navigator.doNotTrack == '1' || (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl == true);
   let session: Session | undefined;
   let customerBeforeConsent: Customer | undefined;
 
   const visitor: Visitor = {
-    _given: consent._given,
+    _given() {
+      if (decision == '1' || decision == '0') return decision == '1';
+      if (signalled) return false;
+      if (!requireConsent) return true;
+    },
     _decide(given) {
-      consent._decide(given);
+      decision = given ? '1' : '0';
+      safely(() => localStorage.setItem(consentKey, decision!));
       if (!given) visitor._forget();
     },
     _session: () => session,

@@ -12,7 +12,7 @@ const TARGET = 4_096;
  * budget was 4,608 bytes for everything the queue rework and the seeds' event model add; they weigh more
  * (README, "What each part costs"): raising it needs the reason in the commit.
  */
-const CEILING = 8_500;
+const CEILING = 8_300;
 const BUILD = 'dist/tracker.min.js';
 
 const gzipped = (file: string) => {
