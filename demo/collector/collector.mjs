@@ -59,10 +59,11 @@ function parseBoolean(text) {
 
 /**
  * The customer an event names, whose profile its session becomes: an identify event's customerId (else
- * its externalId), or the customer every later event carries in its context. Shapes are validated.
+ * its externalId), or the customer in the event's own context, which the tracker puts on every event
+ * after identify and on any event tracked with a customerId of its own. Shapes are validated.
  * @returns {string | undefined}
  */
-function customerOf(event) {
+function namedCustomer(event) {
   if (event.type === IDENTIFY) return event.properties.customerId ?? event.properties.externalId;
   const customer = event.context?.customer;
   return customer === undefined ? undefined : customer.id ?? customer.externalId;
@@ -201,12 +202,13 @@ export function createCollector({
     if (events.length === 0) return { status: 200, body: null };
 
     const session = { id: payload.session.id };
-    // Without a profile in the payload, a session the collector knows keeps its profile, as a Tracardi
-    // session does: a second batch sent before the first one's answer arrived, or a resend whose answer
-    // was lost, must not create a second profile for one visitor.
-    const anonymous = profileLess ? null : payload.profile?.id ?? store.sessionProfile(session.id) ?? randomUUID();
-    // A linked session (reconciliation) wins over the profile the tracker still carries.
-    const profileId = () => store.linkedProfile(session.id) ?? anonymous;
+    // Without a profile in the payload, a session the collector knows keeps its visitor, as a Tracardi
+    // session keeps its profile: a second batch sent before the first one's answer arrived, or a resend
+    // whose answer was lost, must not create a second profile for one visitor.
+    const anonymous = profileLess ? null : payload.profile?.id ?? store.visitorOf(session.id) ?? randomUUID();
+    if (anonymous !== null) store.recordVisit(session.id, anonymous);
+    // A customer's session (reconciliation) wins over the profile the tracker still carries.
+    const profileId = () => store.customerOf(session.id) ?? anonymous;
     const request = requestInfo(req);
     const counts = { saved: 0, duplicates: 0 };
     /** Events waiting to be stored: written in runs, each run before the link that follows it. */
@@ -218,8 +220,8 @@ export function createCollector({
       run = [];
     };
     for (const event of events) {
-      const customer = customerOf(event);
-      if (customer !== undefined && store.linkedProfile(session.id) !== customer) {
+      const customer = namedCustomer(event);
+      if (customer !== undefined && store.namedCustomer(session.id) !== customer) {
         saveRun();
         store.linkSession(customer, session.id);
       }

@@ -1,5 +1,6 @@
-// The collector's event store: events by id in insertion order, duplicate detection, session → profile
-// links, the event query, and an append-only JSON-lines file so that events survive a restart.
+// The collector's event store: events by id in insertion order, duplicate detection, the sessions of each
+// visitor and their customers (reconciliation, see docs/collector.md), the event query, and an
+// append-only JSON-lines file so that events survive a restart.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -65,10 +66,16 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   const idByKey = new Map();
   /** @type {Map<string, StoredEvent[]>} session id → its events, so that a link touches only them */
   const bySession = new Map();
-  /** @type {Map<string, string>} session id → profile id, from reconciliation */
-  const profileBySession = new Map();
-  /** @type {Map<string, string>} session id → the profile its first event with a profile had */
-  const firstProfileBySession = new Map();
+  /** @type {Map<string, string>} session id → the visitor: the profile its first payload carried or was given */
+  const visitorBySession = new Map();
+  /** @type {Map<string, Set<string>>} visitor → its sessions, earlier and later ones */
+  const sessionsByVisitor = new Map();
+  /** @type {Map<string, string>} session id → the customer last named in it */
+  const customerBySession = new Map();
+  /** @type {Map<string, string>} visitor → the customer last named in any of its sessions */
+  const customerByVisitor = new Map();
+  /** @type {Set<string>} every customer a link named: their own profiles are never linked to another */
+  const customers = new Set();
   let duplicates = 0;
   const file = dataDir ? path.join(dataDir, EVENTS_FILE) : null;
 
@@ -83,7 +90,6 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     if (!sessionId) return;
     if (bySession.has(sessionId)) bySession.get(sessionId).push(event);
     else bySession.set(sessionId, [event]);
-    if (event.profile?.id && !firstProfileBySession.has(sessionId)) firstProfileBySession.set(sessionId, event.profile.id);
   }
 
   function countDuplicate(event) {
@@ -91,17 +97,41 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     duplicates += 1;
   }
 
-  function applyLink({ profileId, sessionId }) {
-    profileBySession.set(sessionId, profileId);
+  /** @param {string} sessionId @returns {string | undefined} */
+  const customerOf = (sessionId) => customerBySession.get(sessionId) ?? customerByVisitor.get(visitorBySession.get(sessionId));
+
+  function applyVisit({ sessionId, profileId }) {
+    visitorBySession.set(sessionId, profileId);
+    if (sessionsByVisitor.has(profileId)) sessionsByVisitor.get(profileId).add(sessionId);
+    else sessionsByVisitor.set(profileId, new Set([sessionId]));
+  }
+
+  /** Gives a session's stored events its customer's profile. @returns {number} how many changed */
+  function follow(sessionId) {
+    const profileId = customerOf(sessionId);
     let updated = 0;
     for (const event of bySession.get(sessionId) ?? []) {
-      if (event.profile?.id === profileId) continue;
+      if (profileId === undefined || event.profile?.id === profileId) continue;
       event.profile = { id: profileId };
       // The time rule names the profile: the linked copy must be found under its new key too.
       const key = dmHubKey(event);
       if (key && !idByKey.has(key)) idByKey.set(key, event.id);
       updated += 1;
     }
+    return updated;
+  }
+
+  function applyLink({ profileId, sessionId }) {
+    customers.add(profileId);
+    customerBySession.set(sessionId, profileId);
+    const visitor = visitorBySession.get(sessionId);
+    // The visitor goes with the session, unless it is a customer's own profile (a browser that
+    // adopted a customer's id and never reset): two customers are never merged through a session.
+    const linksVisitor = visitor !== undefined && !customers.has(visitor);
+    if (linksVisitor) customerByVisitor.set(visitor, profileId);
+    const sessions = linksVisitor ? sessionsByVisitor.get(visitor) : [sessionId];
+    let updated = 0;
+    for (const linked of sessions) updated += follow(linked);
     return updated;
   }
 
@@ -145,14 +175,26 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   }
 
   /**
-   * Links a session to a profile, as ContactHub's add_customer_session: the session's stored events
-   * (anonymous ones included) take the profile now, later ones through {@link linkedProfile}.
+   * Links a session to a customer, as ContactHub's add_customer_session: the session's stored events
+   * (anonymous ones included) take the customer's profile now, later ones through {@link customerOf};
+   * so do the other sessions of its visitor that no customer named, earlier and later ones.
    * @returns {number} how many stored events changed profile
    */
   function linkSession(profileId, sessionId) {
     const link = { profileId, sessionId };
     append([{ link }]);
     return applyLink(link);
+  }
+
+  /**
+   * Records the visitor a session belongs to, once: the profile its first payload carried, or the one
+   * the collector gave it.
+   */
+  function recordVisit(sessionId, profileId) {
+    if (visitorBySession.has(sessionId)) return;
+    const visit = { sessionId, profileId };
+    append([{ visit }]);
+    applyVisit(visit);
   }
 
   /** @param {EventQuery} query @returns {{ total: number, page: number, size: number, items: StoredEvent[] }} */
@@ -180,6 +222,7 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     replayLines(file, (record) => {
       // Events always have an id at the top level; control records never do.
       if (record.id !== undefined) index(record);
+      else if (record.visit) applyVisit(record.visit);
       else if (record.link) applyLink(record.link);
       else if (record.duplicate && byId.has(record.duplicate.id)) countDuplicate(byId.get(record.duplicate.id));
     }, (message) => warn(`[store] ${message}`));
@@ -191,8 +234,11 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
     inOrder.length = 0;
     idByKey.clear();
     bySession.clear();
-    profileBySession.clear();
-    firstProfileBySession.clear();
+    visitorBySession.clear();
+    sessionsByVisitor.clear();
+    customerBySession.clear();
+    customerByVisitor.clear();
+    customers.clear();
     duplicates = 0;
     if (file) fs.writeFileSync(file, '');
   }
@@ -202,14 +248,16 @@ export function createEventStore({ dataDir = null, now = () => new Date(), warn 
   return {
     addAll,
     linkSession,
-    /** @param {string} sessionId @returns {string | undefined} the profile a session was linked to */
-    linkedProfile: (sessionId) => profileBySession.get(sessionId),
+    recordVisit,
+    /** @param {string} sessionId @returns {string | undefined} the visitor a session belongs to */
+    visitorOf: (sessionId) => visitorBySession.get(sessionId),
+    /** @param {string} sessionId @returns {string | undefined} the customer last named in this session */
+    namedCustomer: (sessionId) => customerBySession.get(sessionId),
     /**
-     * The profile a session already has: the one linked to it, else the one its first stored event
-     * with a profile carried (a Tracardi session belongs to one profile).
-     * @param {string} sessionId @returns {string | undefined}
+     * The customer whose profile a session's events are stored under: the one last named in it, else
+     * the one last named in any session of its visitor.
      */
-    sessionProfile: (sessionId) => profileBySession.get(sessionId) ?? firstProfileBySession.get(sessionId),
+    customerOf,
     /** @param {string} id */
     get: (id) => byId.get(id),
     /** @returns {StoredEvent[]} every stored event, in insertion order */
