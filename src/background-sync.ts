@@ -4,10 +4,11 @@
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { isCollectorUrl } from './endpoint.js';
-import { isProfileId } from './id.js';
+import { isProfileId, isSessionId } from './id.js';
 import type { Config } from './options.js';
 import type { VisitorIds } from './payload.js';
 import { openStore } from './queue.js';
+import { count, own } from './read.js';
 import { safely } from './safely.js';
 
 /** The Background Sync tag the pages register and the worker answers. */
@@ -46,18 +47,14 @@ export function describe(config: Config, context: Record<string, unknown>, visit
   if (backgroundSync) describeTracker(name, visitor && { name, url, context, options, timeout, ...visitor }).catch(warn);
 }
 
-/** A description read back from storage, checked like everything else found there; undefined when it is none. */
-export function readDescription(value: any): TrackerDescription | undefined {
-  if (
-    value &&
-    typeof value.name == 'string' &&
-    isCollectorUrl(value.url) &&
-    value.context &&
-    typeof value.context == 'object' &&
-    value.options &&
-    typeof value.options == 'object'
-  ) {
-    return { ...value, timeout: value.timeout > 0 ? value.timeout : 10_000, profile: isProfileId(value.profile) ? value.profile : undefined };
+/** A description read back from storage, as its own checked fields; undefined when it is none. */
+export function readDescription(value: unknown): TrackerDescription | undefined {
+  const field = (key: string) => own(value, key);
+  const [name, url, context, options, timeout, session, profile] = ['name', 'url', 'context', 'options', 'timeout', 'session', 'profile'].map(field);
+  const isObject = (part: unknown) => part && typeof part == 'object' && !Array.isArray(part);
+  if (typeof name == 'string' && isCollectorUrl(url) && isObject(context) && isObject(options) && isSessionId(session)) {
+    // A timer past 2^31 - 1 ms fires at once: a description's timeout is held to init()'s bounds.
+    return { name, url, context, options, timeout: count(timeout, 600_000) || 10_000, session, profile: isProfileId(profile) ? profile : undefined };
   }
 }
 

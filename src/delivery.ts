@@ -45,8 +45,11 @@ export interface Delivery {
 /** How a failed answer reads in debug messages. */
 const failure = (answer: Answer) => (answer._status ? `answered ${answer._status}` : answer._redirected ? 'redirect refused' : 'collector unreachable');
 
+/** A clock the page's own cannot set back: a clock put back an hour after a 503 must not mean no retry for an hour. */
+const monotonic = () => performance.now();
+
 export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts, _answered: answered, _warn: warn }: DeliveryOptions): Delivery {
-  /** When the failing collector may be tried again (ms since the epoch). */
+  /** When the failing collector may be tried again (on the monotonic clock). */
   let retryAt = 0;
   /** Failed attempts in a row, for the backoff. */
   let attempt = 0;
@@ -69,7 +72,7 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
     answered(ok, answer._body, sent[0]);
     if (retryable(status)) {
       const delay = backoffDelay(attempt++, answer._retryAfter);
-      retryAt = Date.now() + delay;
+      retryAt = monotonic() + delay;
       warn(`${failure(answer)}, retry in ${(delay / 1000).toFixed(1)} s`);
       return;
     }
@@ -87,7 +90,7 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
 
   return {
     async _drain(large) {
-      while (navigator.onLine && retryAt <= Date.now()) {
+      while (navigator.onLine && retryAt <= monotonic()) {
         const maxEvents = Math.min(batchLimit, large ? LARGE_EVENTS : MAX_EVENTS);
         const [records, { dropped }] = await queue._oldest(maxEvents);
         if (!records.length) return true;
@@ -119,7 +122,7 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
       return records;
     },
 
-    _retryIn: () => Math.max(0, retryAt - Date.now()),
+    _retryIn: () => Math.max(0, retryAt - monotonic()),
     _retryNow() {
       retryAt = 0;
     },

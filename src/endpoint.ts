@@ -10,8 +10,11 @@ export const PROFILE_LESS = '/track?profile_less=true';
 /** Tracardi's profile-less single events (collect()): the body is the event's properties alone. */
 export const collectPath = (type: string, source: string) => `/collect/${encodeURIComponent(type)}/${encodeURIComponent(source)}`;
 
-/** A collector's base url: http(s) with a host, never javascript: or a bare path. */
-export const isCollectorUrl = (url: unknown): url is string => typeof url == 'string' && /^https?:\/\/[^/]/.test(url);
+/**
+ * A collector's base url: http(s) with a host and maybe a path, and nothing a path could not follow: no
+ * query, fragment, credentials, white space or backslash (never javascript: or a bare path either).
+ */
+export const isCollectorUrl = (url: unknown): url is string => typeof url == 'string' && /^https?:\/\/[^\s/?#@\\]+(\/[^\s?#@\\]*)?$/.test(url);
 
 /** Whether a path read back from storage is one the tracker writes: never another host once after the url. */
 export const isPath = (path: unknown) => path === undefined || path == PROFILE_LESS || /^\/collect\//.test(path as string);

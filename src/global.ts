@@ -4,33 +4,46 @@
  * page: misuse is a console warning.
  */
 import type { TrackerOptions } from './options.js';
+import { own } from './read.js';
 import { createTracker, type Tracker } from './tracker.js';
 
 type Method = Exclude<keyof Tracker, 'sessionId' | 'profileId'>;
-type StubCall = [method: Method, args: IArguments, time: number];
+const METHODS: Method[] = ['init', 'track', 'publish', 'identify', 'collect', 'consent', 'reset', 'flush'];
+/** Set once a copy of this script ran on the page: a second copy (the tag twice) adds no second tracker. */
+const LOADED = Symbol.for('beacon-tracker');
 
-const script = document.currentScript as HTMLScriptElement | null;
-const stub = (window as unknown as { tracker?: { q?: StubCall[] } }).tracker;
-const api = createTracker();
-for (const method of ['init', 'track', 'publish', 'identify', 'collect', 'consent', 'reset'] as const) {
-  const call = api[method] as (...args: unknown[]) => unknown;
-  api[method] = ((...args: unknown[]) => {
-    try {
-      return call(...args);
-    } catch (error) {
-      console.warn(error);
-      return ''; // what track() gives for every event it does not take
-    }
-  }) as never;
-}
-(window as unknown as { tracker: typeof api }).tracker = api;
+const page = window as unknown as Record<string | symbol, unknown>;
+if (page[LOADED]) console.warn('beacon-tracker: the script is on this page twice: the second copy does nothing');
+else {
+  page[LOADED] = true;
+  // A named element (<img name="currentScript">, <form id="tracker">) may stand where these globals are.
+  const script = document.currentScript;
+  const dataset = script instanceof HTMLScriptElement ? script.dataset : undefined;
+  const stubCalls = own(page.tracker, 'q');
+  const api = createTracker();
+  for (const method of METHODS) {
+    const call = api[method] as (...args: unknown[]) => unknown;
+    api[method] = ((...args: unknown[]) => {
+      try {
+        return call(...args);
+      } catch (error) {
+        console.warn(error);
+        return ''; // what track() gives for every event it does not take
+      }
+    }) as never;
+  }
+  page.tracker = api;
 
-if (script && script.dataset.url) api.init(script.dataset as unknown as TrackerOptions);
+  if (dataset && dataset.url) api.init(dataset as unknown as TrackerOptions);
 
-for (const [method, given, time] of (stub && stub.q) || []) {
-  const args = [...given];
-  // The events get the time of the early call, in their options argument.
-  if (method == 'track') args[2] = { time, ...args[2] };
-  if (method == 'publish') args[3] = { time, ...args[3] };
-  (api[method] as (...args: unknown[]) => unknown)(...args);
+  // The loader stub's calls: [method, arguments, time]; anything else in its place is passed over.
+  for (const stubCall of Array.isArray(stubCalls) ? stubCalls : []) {
+    const [method, given, time]: unknown[] = Array.isArray(stubCall) ? stubCall : [];
+    if (!METHODS.includes(method as Method)) continue;
+    const args = Array.from(given && typeof given == 'object' ? (given as ArrayLike<unknown>) : []);
+    // The events get the time of the early call, in their options argument.
+    const at = method == 'track' ? 2 : method == 'publish' ? 3 : -1;
+    if (at > 0) args[at] = { time, ...(args[at] && typeof args[at] == 'object' ? args[at] : {}) };
+    (api[method as Method] as (...args: unknown[]) => unknown)(...args);
+  }
 }

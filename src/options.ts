@@ -1,6 +1,8 @@
 import { isCollectorUrl } from './endpoint.js';
 import { CONTEXTS, type BeforeSend, type ContextOfUse } from './event.js';
 import { fail, show } from './misuse.js';
+import { own } from './read.js';
+import { safely } from './safely.js';
 
 export interface TrackerOptions {
   /** The collector's base URL (a Tracardi server, or any collector of its /track protocol). Required. */
@@ -54,29 +56,67 @@ export interface TrackerOptions {
   backgroundSync?: boolean;
 }
 
-/** The options as the tracker uses them: checked, with their defaults. */
-export type Config = Required<Omit<TrackerOptions, 'cookieDomain' | 'context' | 'onResponse' | 'beforeSend'>> &
-  Pick<TrackerOptions, 'cookieDomain' | 'context' | 'onResponse' | 'beforeSend'>;
-
-/** The numeric options and their defaults. */
-const NUMBERS = { batchSize: 10, flushInterval: 1000, timeout: 10_000, sessionTimeout: 30, maxQueueEvents: 10_000, maxQueueBytes: 5_000_000 };
-/** The options that are on or off (off by default): a data attribute gives 'true'. */
-const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews', 'backgroundSync'] as const;
+/** The options as the tracker uses them: checked, with their defaults, every one the config's own. */
+export type Config = Required<Omit<TrackerOptions, 'cookieDomain' | 'onResponse' | 'beforeSend'>> & Pick<TrackerOptions, 'cookieDomain' | 'onResponse' | 'beforeSend'>;
 
 /**
- * Checks init()'s options and fills in the defaults. Data attributes give strings: numbers are converted
- * here, and a typo (data-timeout="10s") is an error rather than NaN ms, every request aborted at once.
+ * The numeric options: their defaults, and the most each may be (a timer past 2^31 - 1 ms fires at once;
+ * a batch goes in one request).
  */
-export function readOptions(given: TrackerOptions): Config {
-  const { url, source } = given;
-  if (!isCollectorUrl(url)) fail(`init(): url ${show(url)} is not http(s)`);
+const NUMBERS = {
+  batchSize: [10, 1000],
+  flushInterval: [1000, 3_600_000],
+  timeout: [10_000, 600_000],
+  sessionTimeout: [30, 525_600],
+  maxQueueEvents: [10_000, 1_000_000],
+  maxQueueBytes: [5_000_000, 1_000_000_000],
+} as const;
+/** The options that are on or off (off by default): a data attribute gives 'true'. */
+const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews', 'backgroundSync'] as const;
+/** The options that are objects: a data attribute gives their JSON. */
+const OBJECTS = ['context', 'options', 'schemas'] as const;
+
+/**
+ * Checks init()'s options, read as the option object's own properties only (a page's scripts may have set
+ * Object.prototype.beforeSend), and fills in the defaults. Data attributes give strings: numbers and
+ * objects are read from them here, and a typo (data-timeout="10s") is an error rather than NaN ms.
+ */
+export function readOptions(given: unknown): Config {
+  const option = (key: string) => own(given, key);
+  const url = option('url');
+  const source = option('source');
+  if (!isCollectorUrl(url)) fail(`init(): url ${show(url)} is not http(s) without query, fragment or credentials`);
   if (!source || typeof source != 'string') fail(`init(): source ${show(source)} is not a name`);
-  const config = { ...given, url: url.replace(/\/+$/, ''), name: given.name || 'bt', options: given.options || {}, defaultContext: given.defaultContext || 'WEB', schemas: given.schemas || {} } as Config;
-  if (!CONTEXTS.includes(config.defaultContext)) fail(`init(): defaultContext ${show(config.defaultContext)} is not one of ${CONTEXTS.join(' ')}`);
-  for (const key of SWITCHES) config[key] = String(given[key]) == 'true';
-  for (const [key, fallback] of Object.entries(NUMBERS) as [keyof typeof NUMBERS, number][]) {
-    const value = given[key] === undefined ? fallback : +given[key]!;
-    if (!(value > 0)) fail(`init(): ${key} ${show(given[key])} is not a positive number`);
+  const name = option('name') || 'bt';
+  // The name of a cookie and of storage keys: no ';', '=', ':' or space in it.
+  if (!/^[\w-]{1,64}$/.test(name)) fail(`init(): name ${show(name)} is not 1 to 64 letters, digits, _ or -`);
+  const cookieDomain = option('cookieDomain');
+  if (cookieDomain !== undefined && !/^\.?[\w-]+(\.[\w-]+)*$/.test(cookieDomain)) fail(`init(): cookieDomain ${show(cookieDomain)} is not a domain`);
+  const defaultContext = option('defaultContext') || 'WEB';
+  if (!CONTEXTS.includes(defaultContext)) fail(`init(): defaultContext ${show(defaultContext)} is not one of ${CONTEXTS.join(' ')}`);
+  const config = { url: url.replace(/\/+$/, ''), source, name, cookieDomain, defaultContext } as Config;
+  for (const key of SWITCHES) config[key] = String(option(key)) == 'true';
+  for (const key of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) {
+    const [fallback, most] = NUMBERS[key];
+    const value = option(key) === undefined ? fallback : +option(key);
+    if (!(value > 0 && value <= most)) fail(`init(): ${key} ${show(option(key))} is not a number over 0 and up to ${most}`);
+    config[key] = value;
+  }
+  for (const key of OBJECTS) {
+    let value = option(key);
+    if (typeof value == 'string') value = safely(() => JSON.parse(value));
+    if (value == null) value = {};
+    if (!value || typeof value != 'object' || Array.isArray(value)) fail(`init(): ${key} is not an object`);
+    // Copied: a later change by the app changes nothing; without a prototype: no type finds Object.prototype's.
+    config[key] = Object.assign(Object.create(null), value);
+  }
+  for (const type in config.schemas) {
+    const required = config.schemas[type];
+    if (!Array.isArray(required) || required.some((name) => typeof name != 'string')) fail(`init(): schemas.${type} is not a list of property names`);
+  }
+  for (const key of ['onResponse', 'beforeSend'] as const) {
+    const value = option(key);
+    if (value !== undefined && typeof value != 'function') fail(`init(): ${key} is not a function`);
     config[key] = value;
   }
   return config;

@@ -75,8 +75,10 @@ export function nextPayload(records: EventRecord[], maxEvents: number, maxBytes:
     if (bytes <= maxBytes) return { _records: [first], _bytes: bytes, _body: first.event };
     return;
   }
-  const head = JSON.stringify({ ...envelope(first), events: [] }); // ends with `"events":[]}`
-  let bytes = utf8Bytes(head) - 1; // less the first event's comma
+  // The envelope's JSON, opened for the events: a page's Array.prototype.toJSON (old Prototype.js) would turn
+  // an array of events into a string.
+  const head = JSON.stringify(envelope(first)).slice(0, -1) + ',"events":[';
+  let bytes = utf8Bytes(head) + 1; // and the closing `]}`, less the first event's comma
   const taken: EventRecord[] = [];
   for (const record of records) {
     const size = utf8Bytes(record.event) + 1; // and its comma
@@ -84,5 +86,5 @@ export function nextPayload(records: EventRecord[], maxEvents: number, maxBytes:
     bytes += size;
     taken.push(record);
   }
-  if (taken.length) return { _records: taken, _bytes: bytes, _body: head.slice(0, -2) + taken.map((record) => record.event).join() + ']}' };
+  if (taken.length) return { _records: taken, _bytes: bytes, _body: head + taken.map((record) => record.event).join() + ']}' };
 }

@@ -71,7 +71,11 @@ export function openStore(): UseStore {
     );
     return database;
   };
-  return (mode, callback) => (database || open()).then((db) => callback(db.transaction('queue', mode).objectStore('queue')));
+  // In a promise: where IndexedDB throws at once (a sandboxed frame), the change fails over to memory.
+  return (mode, callback) =>
+    Promise.resolve()
+      .then(() => database || open())
+      .then((db) => callback(db.transaction('queue', mode).objectStore('queue')));
 }
 
 /** A hand-over's write in flight, and its transaction once there is one. */

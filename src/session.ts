@@ -1,6 +1,7 @@
 import type { Customer } from './event.js';
 import type { Config } from './options.js';
 import { isProfileId, isSessionId, uuid } from './id.js';
+import { own } from './read.js';
 import { safely } from './safely.js';
 
 /** The last activity is written back at most this often, not on every track(). */
@@ -17,6 +18,11 @@ export interface Session {
   _setProfile(id: unknown): boolean;
   /** Keeps the customer the app identified, for the events after it, on this page and the next ones. */
   _setCustomer(customer: Customer): void;
+  /**
+   * Another tab wrote the site's session `value` (a reset there, or a session it started): this tab goes on
+   * in it, with the customer the site keeps now.
+   */
+  _adopt(value: string | null): void;
   /** Forgets the visitor: its ids and customer, in memory, cookie and localStorage. */
   _forget(): void;
   _id: string;
@@ -59,21 +65,26 @@ export function createSession(
     }
   }
 
+  /** A stored value's session id, activity and profile id, each only if it is one. */
+  function parse(value: string | null | undefined): [string | undefined, number, string | undefined] {
+    const [id, activity, ...rest] = (value || '').split('.');
+    const profile = rest.join('.');
+    return [isSessionId(id) ? id : undefined, parseInt(activity, 36), isProfileId(profile) && !profileLess ? profile : undefined];
+  }
+
   function restore(now: number) {
     // The cookie first, then localStorage: each getter may throw where that store is blocked.
     for (const value of [
       safely(() => decodeURIComponent(document.cookie.match(`(?:^|; )${name}=([^;]+)`)![1])),
       safely(() => localStorage.getItem(name)),
     ]) {
-      const [id, activity, ...rest] = (value || '').split('.');
-      const at = parseInt(activity, 36);
-      const profile = rest.join('.');
+      const [id, at, profile] = parse(value);
       // The most recent activity wins, with its profile; a value that is not ours (not a UUID, no
       // activity, or one in the future) never does, nor a profile id that is not one.
-      if (isSessionId(id) && at > last && at <= now) {
+      if (id && at > last && at <= now) {
         session._id = id;
         last = at;
-        if (isProfileId(profile) && !profileLess) session._profile = profile;
+        if (profile) session._profile = profile;
       }
     }
     if (now - last > timeout) session._id = uuid();
@@ -102,6 +113,15 @@ export function createSession(
       session._customer = customer;
       safely(() => localStorage.setItem(customerKey, JSON.stringify(customer)));
     },
+    _adopt(value) {
+      const [id, at, profile] = parse(value);
+      if (id && id != session._id) {
+        session._id = id;
+        session._profile = profile;
+        last = Math.min(at, Date.now()) || 0;
+      }
+      session._customer = readCustomer(safely(() => JSON.parse(localStorage.getItem(customerKey)!)));
+    },
     _forget() {
       setCookie('', -1);
       safely(() => localStorage.removeItem(name));
@@ -121,9 +141,9 @@ export function createSession(
 const isCustomerId = (id: unknown): id is string => typeof id == 'string' && !!id && id.length <= 256;
 
 /** A customer as identify() takes it and storage gives it back: an id, an external id, or both; else nothing. */
-export function readCustomer(value: any): Customer | undefined {
-  const id = value && (typeof value == 'string' ? value : value.id);
-  const externalId = value && value.externalId;
+export function readCustomer(value: unknown): Customer | undefined {
+  const id = typeof value == 'string' ? value : own(value, 'id');
+  const externalId = own(value, 'externalId');
   const customer = { id: isCustomerId(id) ? id : undefined, externalId: isCustomerId(externalId) ? externalId : undefined };
   if (customer.id || customer.externalId) return customer;
 }

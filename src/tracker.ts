@@ -5,7 +5,7 @@ import { deviceContext, pageContext } from './context.js';
 import { createDelivery } from './delivery.js';
 import { createDrainer } from './drainer.js';
 import { collectPath, PROFILE_LESS } from './endpoint.js';
-import { acceptEvent, serializeEvent, type Customer, type EventOptions } from './event.js';
+import { acceptEvent, eventIdOf, readEventOptions, serializeProperties, type Customer, type EventOptions } from './event.js';
 import { createHandOver } from './handover.js';
 import { noteAnswer } from './health.js';
 import { eventId } from './id.js';
@@ -88,14 +88,12 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       collectors.set(name, url);
       running = run(config);
     },
-    track(type, properties, eventOptions = {}) {
+    track(type, properties, eventOptions) {
       const tracking = ready('track');
       if (!tracking) return '';
       checkType('track', type);
       if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
-      // DM Hub's externalId is the event's dedupe key: the event id, so that a collector keeps it once.
-      const externalId = properties && (properties as { externalId?: unknown }).externalId;
-      return tracking._track(type, properties, eventOptions, externalId == null ? eventId() : String(externalId));
+      return tracking._track(type, properties || undefined, readEventOptions(eventOptions), eventIdOf(properties || undefined));
     },
     publish: (action, entity, data, eventOptions) => tracker.track(`${kebab(entity)}-${kebab(action)}`, data, eventOptions),
     identify(given, traits) {
@@ -145,7 +143,7 @@ interface Running {
 function run(config: Config): Running {
   const { name, url, source } = config;
   const warn = warner(config.debug);
-  const visitor = createVisitor(config);
+  const visitor = createVisitor(config, (given) => setConsent(given));
   const context = { ...deviceContext(), ...config.context };
   const describeVisitor = () => describe(config, context, visitor._ids(), warn);
   const queue = createQueue(config);
@@ -173,7 +171,8 @@ function run(config: Config): Running {
     if (!answer) return;
     const session = visitor._session();
     if (session && ofVisitor(first, visitor._ids()) && session._setProfile(answeredProfile(answer))) describeVisitor();
-    if (config.onResponse) safely(() => config.onResponse!(answer));
+    // An async onResponse that rejects is the app's to handle: never an unhandled rejection of the page's.
+    if (config.onResponse) safely(() => Promise.resolve(config.onResponse!(answer)).catch(warn));
   }
 
   /** Counts an event refused, never silently. */
@@ -185,8 +184,7 @@ function run(config: Config): Running {
   /** Takes an event into this page's batch, and gives its id ('' when it was not taken). */
   function track(type: string, properties: object | undefined, eventOptions: EventOptions, id: string): string {
     if (visitor._given() == false) return ''; // neither stored nor sent
-    const time = +(eventOptions.time || Date.now());
-    const json = acceptEvent({ id, type, time, properties, eventOptions, page: pageContext(), customer: visitor._customer() }, config, refuse);
+    const json = acceptEvent({ id, type, properties, eventOptions, page: pageContext(), customer: visitor._customer() }, config, refuse);
     if (json === undefined) return '';
     push(id, json, config.profileLess ? PROFILE_LESS : undefined, eventOptions.immediate);
     return id;
@@ -197,6 +195,18 @@ function run(config: Config): Running {
     const now = Date.now();
     const session = visitor._session();
     batch._push({ id, url, source, session: session ? session._touch(now) : '', profile: session && session._profile, event, at: now, path }, immediate);
+  }
+
+  function setConsent(given: boolean) {
+    visitor._decide(given);
+    if (given) {
+      if (!stored()) start();
+      return;
+    }
+    // Withdrawn: nothing more is stored or sent, and what is stored goes.
+    handOver._clear();
+    queue._clear();
+    describeVisitor();
   }
 
   /** Resolves, never rejects, once the batch is handed over and the queue drained as far as it goes now. */
@@ -232,29 +242,18 @@ function run(config: Config): Running {
     },
     _collect(type, properties) {
       if (visitor._given() != false) {
-        const json = safely(() => serializeEvent(properties || {}));
+        const json = safely(() => serializeProperties(properties));
         // Circular, a BigInt, or over 60 KiB: counted as track() counts it.
         if (json) push(eventId(), json, collectPath(type, source), true);
         else batch._refuse();
       }
       return flush();
     },
-    _consent(given) {
-      visitor._decide(given);
-      if (given) {
-        if (!stored()) start();
-        return;
-      }
-      // Withdrawn: nothing more is stored or sent, and what is stored goes.
-      handOver._clear();
-      queue._clear();
-      describeVisitor();
-    },
+    _consent: setConsent,
     _reset() {
-      if (stored()) {
-        visitor._forget(true);
-        describeVisitor();
-      }
+      // Before consent there is no session, and a customer identify() named goes all the same.
+      visitor._forget(stored());
+      describeVisitor();
     },
     _flush: flush,
     _visitor: visitor._ids,

@@ -19,6 +19,24 @@ export interface Answer {
 const json = (body: string) => new Blob([body], { type: 'application/json' });
 
 /**
+ * The most of a 2xx answer read: more than the tracker needs (a profile id, Tracardi's debugging) is not
+ * parsed, and a body that never ends is not read on (docs/trust.md).
+ */
+const MAX_ANSWER = 65_536;
+
+async function readBody(response: Response): Promise<string | undefined> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+    if (text.length > MAX_ANSWER) return void reader.cancel().catch(() => {});
+  }
+}
+
+/**
  * POSTs a payload to its collector (the endpoint of its events), without credentials (Tracardi may answer normal
  * requests with a `*` origin) and without following redirects. `keepalive` lets a request of at most
  * 64 KiB finish when the page closes meanwhile.
@@ -29,7 +47,10 @@ export async function post({ _records: [first], _body: body }: Payload, timeout:
   try {
     const response = await fetch(endpointOf(first), { method: 'POST', body: json(body), credentials: 'omit', keepalive, redirect: 'manual', signal: abort.signal });
     if (response.type == 'opaqueredirect') return { _status: 0, _redirected: true, _retryAfter: 0 };
-    return { _status: response.status, _retryAfter: retryAfter(response.headers.get('Retry-After')), _body: await response.text() };
+    const status = response.status;
+    // The answer counts once its status is in: a body cut off, or too long, is only not read.
+    const answer = status > 199 && status < 300 ? await readBody(response).catch(() => undefined) : undefined;
+    return { _status: status, _retryAfter: retryAfter(response.headers.get('Retry-After')), _body: answer };
   } catch {
     return { _status: 0, _retryAfter: 0 };
   }

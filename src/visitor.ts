@@ -29,7 +29,11 @@ export interface Visitor {
   _forget(reopen?: boolean): void;
 }
 
-export function createVisitor(config: Config): Visitor {
+/**
+ * `decided`: another tab of the site decided the visitor's consent; this tab follows at once (the decision
+ * is site-wide), before it stores or sends again.
+ */
+export function createVisitor(config: Config, decided: (given: boolean) => void): Visitor {
   const { name, requireConsent, honorPrivacySignals } = config;
   const consentKey = name + ':consent';
   let decision = safely(() => localStorage.getItem(consentKey));
@@ -66,5 +70,10 @@ export function createVisitor(config: Config): Visitor {
       if (reopen) visitor._open();
     },
   };
+  // What another tab decided, or whom it forgot (a reset), holds in this tab too.
+  addEventListener('storage', ({ key, newValue }) => {
+    if (key == consentKey && (newValue == '1' || newValue == '0') && newValue != decision) decided(newValue == '1');
+    else if (session && newValue && (key == name || key == name + ':customer')) session._adopt(safely(() => localStorage.getItem(name)) || null);
+  });
   return visitor;
 }

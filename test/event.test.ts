@@ -6,7 +6,7 @@ import { buildEvent, MAX_EVENT_BYTES, serializeEvent, type EventOptions } from '
 
 /** An event built and serialised as track() does, without a context of use or customer. */
 const serialize = (id: string, type: string, time: number, properties: object | undefined, eventOptions: EventOptions, page: PageContext) =>
-  serializeEvent(buildEvent({ id, type, time, properties, eventOptions, page }));
+  serializeEvent(buildEvent({ id, type, properties, eventOptions, page }, time));
 
 const bytesOf = (text: string) => new TextEncoder().encode(text).length;
 

@@ -28,7 +28,7 @@ describe('init()', () => {
     ['a number as source', { url: COLLECTOR, source: 42 }],
   ])('throws TypeError on %s', (_name, options) => {
     expect(() => createTracker().init(options as TrackerOptions)).toThrow(TypeError);
-    expect(() => createTracker().init(options as TrackerOptions)).toThrow(/^beacon-tracker: init\(\): (url .* is not http\(s\)|source .* is not a name)$/);
+    expect(() => createTracker().init(options as TrackerOptions)).toThrow(/^beacon-tracker: init\(\): (url .* is not http\(s\) without query, fragment or credentials|source .* is not a name)$/);
   });
 
   it.each<[string, Partial<TrackerOptions>]>([
@@ -41,7 +41,7 @@ describe('init()', () => {
   ])('throws TypeError on %s, and stays uninitialised', async (_name, bad) => {
     const tracker = createTracker();
     const [[option, value]] = Object.entries(bad);
-    expect(() => tracker.init({ url: COLLECTOR, source: 'web', ...bad })).toThrow(`init(): ${option} ${typeof value == 'string' ? `'${value}'` : value} is not a positive number`);
+    expect(() => tracker.init({ url: COLLECTOR, source: 'web', ...bad })).toThrow(`init(): ${option} ${typeof value == 'string' ? `'${value}'` : value} is not a number over 0 and up to `);
     expect(() => tracker.track('a')).toThrow(/init\(\) first/);
   });
 
@@ -266,7 +266,7 @@ describe('when events leave', () => {
   });
 
   it('while the page is visible, a backlog goes in large requests (up to 1,000 events, 256 KiB) without keepalive', async () => {
-    const tracker = await start({ batchSize: 10_000, flushInterval: 60_000 });
+    const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
     const ids = Array.from({ length: 2500 }, (_, i) => tracker.track('e', { i }));
     await tracker.flush();
     expect(requests.map((r) => r.body.events.length)).toEqual([1000, 1000, 500]);

@@ -30,9 +30,30 @@ describe('post', () => {
     expect((init.body as Blob).size).toBe(new TextEncoder().encode(body).length);
   });
 
-  it('reads status and Retry-After', async () => {
+  it('reads status and Retry-After, and the body of a 2xx only', async () => {
     vi.stubGlobal('fetch', async () => new Response('busy', { status: 503, headers: { 'Retry-After': '7' } }));
-    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 503, _retryAfter: 7000, _body: 'busy' });
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 503, _retryAfter: 7000, _body: undefined });
+    vi.stubGlobal('fetch', async () => new Response('{"profile":{"id":"p"}}', { status: 200 }));
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 200, _retryAfter: 0, _body: '{"profile":{"id":"p"}}' });
+  });
+
+  it('a 2xx answer over 64 KiB is delivered, and not read: its body is cut off there', async () => {
+    const big = `{"profile":{"id":"p"},"debugging":"${'x'.repeat(70_000)}"}`;
+    vi.stubGlobal('fetch', async () => new Response(big, { status: 200 }));
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 200, _retryAfter: 0, _body: undefined });
+  });
+
+  it('a 2xx answer whose body never ends is delivered once its status is in; the body is read no further than 64 KiB', async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new TextEncoder().encode('x'.repeat(16_384)));
+      },
+    });
+    vi.stubGlobal('fetch', async () => new Response(endless, { status: 200 }));
+    expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 200, _retryAfter: 0, _body: undefined });
+    expect(pulled).toBeLessThan(10);
   });
 
   it('a redirect is not followed, and is no answer: status 0, redirected', async () => {

@@ -67,7 +67,7 @@ export function redefine(target: object, key: string, descriptor: PropertyDescri
 
 beforeEach(() => {
   forgetTrackers(); // each test is a new page
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], now: T0 });
   vi.stubGlobal('indexedDB', new IDBFactory());
   requests.length = 0;
   beacons.length = 0;
