@@ -19,9 +19,10 @@ export interface TrackerDescription {
   name: string;
   /** The collector its pages were configured with: the only one the worker sends this tracker's events to. */
   url: string;
-  /** The payload's context (the device's, and init's `context`) and options. */
+  /** The payload's context (the device's, and init's `context`), options and properties. */
   context: Record<string, unknown>;
   options: Record<string, unknown>;
+  properties?: Record<string, unknown>;
   timeout: number;
   /** The visitor's session, and the profile id the collector gave it: for its events tracked before that answer. */
   session: string;
@@ -43,18 +44,18 @@ export const describeTracker = (name: string, description?: TrackerDescription, 
  * again when the profile changes or the visitor is forgotten; nothing once consent is withdrawn.
  */
 export function describe(config: Config, context: Record<string, unknown>, visitor: VisitorIds | undefined, warn: (error: unknown) => void) {
-  const { backgroundSync, name, url, options, timeout } = config;
-  if (backgroundSync) describeTracker(name, visitor && { name, url, context, options, timeout, ...visitor }).catch(warn);
+  const { backgroundSync, name, url, options, properties, timeout } = config;
+  if (backgroundSync) describeTracker(name, visitor && { name, url, context, options, properties, timeout, ...visitor }).catch(warn);
 }
 
 /** A description read back from storage, as its own checked fields; undefined when it is none. */
 export function readDescription(value: unknown): TrackerDescription | undefined {
   const field = (key: string) => own(value, key);
-  const [name, url, context, options, timeout, session, profile] = ['name', 'url', 'context', 'options', 'timeout', 'session', 'profile'].map(field);
+  const [name, url, context, options, properties, timeout, session, profile] = ['name', 'url', 'context', 'options', 'properties', 'timeout', 'session', 'profile'].map(field);
   const isObject = (part: unknown) => part && typeof part == 'object' && !Array.isArray(part);
   if (typeof name == 'string' && isCollectorUrl(url) && isObject(context) && isObject(options) && isSessionId(session)) {
     // A timer past 2^31 - 1 ms fires at once: a description's timeout is held to init()'s bounds.
-    return { name, url, context, options, timeout: count(timeout, 600_000) || 10_000, session, profile: isProfileId(profile) ? profile : undefined };
+    return { name, url, context, options, properties: isObject(properties) ? properties : {}, timeout: count(timeout, 600_000) || 10_000, session, profile: isProfileId(profile) ? profile : undefined };
   }
 }
 

@@ -1,28 +1,36 @@
 import type { Config } from './options.js';
 import type { EventRecord } from './record.js';
+import type { Visitor } from './visitor.js';
 
 /**
  * This page's batch: the events it tracked and has not handed over yet (no other tab can send them), and
  * the count of events it refused, until a hand-over carries both. It hands over when it holds `batchSize`
- * events, when its oldest has waited `flushInterval`, or at once for an immediate event; never while it
- * is held (consent awaited).
+ * events, when its oldest has waited `flushInterval`, or at once for an immediate event; never while the
+ * visitor's consent is awaited (no session yet).
  */
 export interface Batch {
   /** The events not handed over yet, oldest first. */
   readonly _pending: EventRecord[];
   /** Events refused since the last hand-over. */
   readonly _dropped: number;
-  /** Adds an event, its `at` stamped with its place in the page's order, and arms the hand-over. */
-  _push(record: EventRecord, immediate?: boolean): void;
+  /**
+   * Adds an event's JSON, as a record with what it needs to be sent later (`at`, its place in the page's
+   * order; the session, once there is one), and arms the hand-over.
+   */
+  _push(id: string, event: string, path?: string, immediate?: boolean): void;
   /** Counts an event refused. */
   _refuse(): void;
-  /** Hands over at once (consent came), if there is anything. */
+  /** Consent came: the events that waited for it get their session, and are handed over at once. */
   _resume(): void;
   /** Empties the batch, with the timer; gives what it held. */
   _empty(): [EventRecord[], number];
 }
 
-export function createBatch({ batchSize, flushInterval, immediate }: Pick<Config, 'batchSize' | 'flushInterval' | 'immediate'>, handOver: () => void, held: () => boolean): Batch {
+export function createBatch(
+  { url, source, batchSize, flushInterval, immediate }: Pick<Config, 'url' | 'source' | 'batchSize' | 'flushInterval' | 'immediate'>,
+  visitor: Visitor,
+  handOver: () => void,
+): Batch {
   let pending: EventRecord[] = [];
   let dropped = 0;
   /** The `at` of the last event: each event's is later, so that the queue keeps their order. */
@@ -33,7 +41,7 @@ export function createBatch({ batchSize, flushInterval, immediate }: Pick<Config
 
   /** Hands over in `ms`, unless a timer is armed as soon: track() runs on every click, one timer per batch. */
   function arm(ms: number) {
-    if (held() || (timer && (ms || soon))) return;
+    if (!visitor._session() || (timer && (ms || soon))) return;
     clearTimeout(timer);
     soon = !ms;
     timer = setTimeout(handOver, ms);
@@ -46,17 +54,19 @@ export function createBatch({ batchSize, flushInterval, immediate }: Pick<Config
     get _dropped() {
       return dropped;
     },
-    _push(record, now) {
+    _push(id, event, path, now) {
+      const session = visitor._session();
       // Events of one millisecond get fractions of it, in the order they were tracked.
       lastAt = Math.max(Date.now(), lastAt + 0.001);
-      record.at = lastAt;
-      pending.push(record);
+      pending.push({ id, url, source, session: session ? session._touch(lastAt) : '', profile: session && session._profile, event, at: lastAt, path });
       arm(now || immediate || pending.length >= batchSize ? 0 : flushInterval);
     },
     _refuse() {
       dropped++;
     },
     _resume() {
+      const session = visitor._session()!;
+      for (const record of pending) record.session = session._touch(record.at);
       if (pending.length) arm(0);
     },
     _empty() {

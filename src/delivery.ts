@@ -38,8 +38,11 @@ export interface Delivery {
   _beacon(records: EventRecord[]): EventRecord[];
   /** Ms until the failing collector may be tried again; 0: now. */
   _retryIn(): number;
-  /** The network came back: the next drain tries at once. */
-  _retryNow(): void;
+  /**
+   * The app asks (flush): the next drain tries at once, unless the collector's Retry-After says when; or the
+   * network came back (`online`): at once, as a reload would.
+   */
+  _retryNow(online?: boolean): void;
 }
 
 /** How a failed answer reads in debug messages. */
@@ -49,8 +52,9 @@ const failure = (answer: Answer) => (answer._status ? `answered ${answer._status
 const monotonic = () => performance.now();
 
 export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts, _answered: answered, _warn: warn }: DeliveryOptions): Delivery {
-  /** When the failing collector may be tried again (on the monotonic clock). */
+  /** When the failing collector may be tried again (on the monotonic clock); and no sooner than its Retry-After. */
   let retryAt = 0;
+  let notBefore = 0;
   /** Failed attempts in a row, for the backoff. */
   let attempt = 0;
   /** Halved when the collector refuses a batch (400, 413, 422), to find the one event it refuses. */
@@ -73,6 +77,7 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
     if (retryable(status)) {
       const delay = backoffDelay(attempt++, answer._retryAfter);
       retryAt = monotonic() + delay;
+      notBefore = answer._retryAfter && retryAt;
       warn(`${failure(answer)}, retry in ${(delay / 1000).toFixed(1)} s`);
       return;
     }
@@ -123,8 +128,8 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
     },
 
     _retryIn: () => Math.max(0, retryAt - monotonic()),
-    _retryNow() {
-      retryAt = 0;
+    _retryNow(online) {
+      retryAt = online ? 0 : notBefore;
     },
   };
 }

@@ -26,7 +26,7 @@ export interface DrainerParts {
 export function createDrainer(
   { name, backgroundSync }: Pick<Config, 'name' | 'backgroundSync'>,
   { _queue: queue, _delivery: delivery, _spills: spills, _active: active, _warn: warn }: DrainerParts,
-): (retryNow?: boolean) => Promise<void> {
+): (retryNow?: boolean | 'online') => Promise<void> {
   let draining = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -42,9 +42,9 @@ export function createDrainer(
     }
   }
 
-  /** Asks for a drain; `retryNow`: the network came back, the failing collector is tried at once. */
-  function request(retryNow?: boolean): Promise<void> {
-    if (retryNow) delivery._retryNow();
+  /** Asks for a drain; `retryNow`: the app asked, or the network came back: a failing collector is tried at once. */
+  function request(retryNow?: boolean | 'online'): Promise<void> {
+    if (retryNow) delivery._retryNow(retryNow == 'online');
     draining = draining.then(drainOnce).catch(warn);
     return draining;
   }

@@ -3,6 +3,7 @@ import { eventId } from './id.js';
 import { fail, show } from './misuse.js';
 import type { Config } from './options.js';
 import { own, text } from './read.js';
+import { UNIT, type Held } from './unit.js';
 import { utf8Bytes } from './utf8.js';
 
 /** The UTF-8 size an event's JSON may have, so that any one event fits in a beacon (64 KiB in all). */
@@ -33,6 +34,8 @@ export interface EventOptions {
   immediate?: boolean;
   /** The customer this event is of, as ContactHub's and DM Hub's events name theirs: its `context.customer`, without identify(). */
   customerId?: string;
+  /** The unit of work that holds the event (unitOfWork()). */
+  [UNIT]?: Held;
 }
 
 /** Who the visitor is, once the app said so (identify): every later event carries it in `context.customer`. */
@@ -48,7 +51,7 @@ export interface WireEvent {
   time: { create: string };
   properties: Record<string, unknown>;
   options: Record<string, unknown>;
-  context: Record<string, unknown> & { page: PageContext; customer?: Customer };
+  context: Record<string, unknown> & { page: PageContext; customer?: Customer; unitOfWork?: Held['_work'] };
 }
 
 /** DM Hub's limits on its fields, when an event's properties carry them. */
@@ -75,8 +78,8 @@ export interface EventInput {
 /** The event options of a call, as their own properties: nothing from Object.prototype, nothing from a non-object. */
 export function readEventOptions(value: unknown): EventOptions {
   if (value === undefined) return {}; // most calls: nothing to read
-  const options: Record<string, unknown> = {};
-  for (const key of ['context', 'mode', 'contextInfo', 'options', 'time', 'immediate', 'customerId']) options[key] = own(value, key);
+  const options: Record<string | symbol, unknown> = {};
+  for (const key of ['context', 'mode', 'contextInfo', 'options', 'time', 'immediate', 'customerId', UNIT]) options[key as string] = own(value, key);
   return options;
 }
 
@@ -165,7 +168,9 @@ function isoTime(time: number): string {
 }
 
 /** The wire form of one event, built when track() is called; an event that names its customer is theirs. */
-export function buildEvent({ id, type, properties, eventOptions: { context, mode, contextInfo, options, customerId }, page, customer }: EventInput, time: number, contextOfUse?: string): WireEvent {
+export function buildEvent({ id, type, properties, eventOptions, page, customer }: EventInput, time: number, contextOfUse?: string): WireEvent {
+  const { context, mode, contextInfo, options, customerId } = eventOptions;
+  const unit = eventOptions[UNIT];
   const wireOptions: Record<string, unknown> = { ...options };
   if (contextOfUse) wireOptions.context = contextOfUse;
   if (mode) wireOptions.mode = mode;
@@ -173,6 +178,7 @@ export function buildEvent({ id, type, properties, eventOptions: { context, mode
   const wireContext: WireEvent['context'] = { page };
   if (customerId) wireContext.customer = { id: customerId };
   else if (customer) wireContext.customer = customer;
+  if (unit) wireContext.unitOfWork = unit._work;
   return {
     id,
     type,

@@ -21,6 +21,8 @@ export interface TrackerOptions {
   context?: Record<string, unknown>;
   /** Tracardi payload options: `debugger`, `profile`, `saveSession`, `saveEvents`. Default {}. */
   options?: Record<string, unknown>;
+  /** Tracardi payload properties (a Tracardi server keeps them with the session). Default {}. */
+  properties?: Record<string, unknown>;
   /** Warns in the console about refused events and failing deliveries. Default false. */
   debug?: boolean;
   /** Name of the cookie, the localStorage entry and the queue; each tracker on a page has its own. Default 'bt'. */
@@ -43,8 +45,14 @@ export interface TrackerOptions {
   onResponse?: (answer: Record<string, unknown>) => void;
   /** Sees each event before it is queued: returns it (changed or not), or null or false to drop it. */
   beforeSend?: BeforeSend;
-  /** Nothing is stored or sent before consent(true); events tracked before wait in memory. Default false. */
-  requireConsent?: boolean;
+  /**
+   * Nothing is stored or sent before consent(true); events tracked before wait in memory. `'source'`: so from
+   * the moment the collector answers that the event source requires consent (Tracardi's `source.consent`),
+   * while the visitor has not decided. Default false.
+   */
+  requireConsent?: boolean | 'source';
+  /** Called once a page when the collector answers that the source requires consent and the visitor has not decided: ask them. */
+  onConsentRequired?: () => void;
   /** A browser that sends Do Not Track or Global Privacy Control counts as consent refused, until consent(true). Default false. */
   honorPrivacySignals?: boolean;
   /** Tracks a `page-view` on load and on each navigation of a single-page app. Default false. */
@@ -57,7 +65,8 @@ export interface TrackerOptions {
 }
 
 /** The options as the tracker uses them: checked, with their defaults, every one the config's own. */
-export type Config = Required<Omit<TrackerOptions, 'cookieDomain' | 'onResponse' | 'beforeSend'>> & Pick<TrackerOptions, 'cookieDomain' | 'onResponse' | 'beforeSend'>;
+export type Config = Required<Omit<TrackerOptions, 'cookieDomain' | 'onResponse' | 'beforeSend' | 'onConsentRequired'>> &
+  Pick<TrackerOptions, 'cookieDomain' | 'onResponse' | 'beforeSend' | 'onConsentRequired'>;
 
 /**
  * The numeric options: their defaults, and the most each may be (a timer past 2^31 - 1 ms fires at once;
@@ -72,9 +81,9 @@ const NUMBERS = {
   maxQueueBytes: [5_000_000, 1_000_000_000],
 } as const;
 /** The options that are on or off (off by default): a data attribute gives 'true'. */
-const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews', 'backgroundSync'] as const;
+const SWITCHES = ['debug', 'immediate', 'profileLess', 'honorPrivacySignals', 'pageViews', 'backgroundSync'] as const;
 /** The options that are objects: a data attribute gives their JSON. */
-const OBJECTS = ['context', 'options', 'schemas'] as const;
+const OBJECTS = ['context', 'options', 'properties', 'schemas'] as const;
 
 /**
  * Checks init()'s options, read as the option object's own properties only (a page's scripts may have set
@@ -96,6 +105,8 @@ export function readOptions(given: unknown): Config {
   if (!CONTEXTS.includes(defaultContext)) fail(`init(): defaultContext ${show(defaultContext)} is not one of ${CONTEXTS.join(' ')}`);
   const config = { url: url.replace(/\/+$/, ''), source, name, cookieDomain, defaultContext } as Config;
   for (const key of SWITCHES) config[key] = String(option(key)) == 'true';
+  const requireConsent = String(option('requireConsent'));
+  config.requireConsent = requireConsent == 'source' ? requireConsent : requireConsent == 'true';
   for (const key of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) {
     const [fallback, most] = NUMBERS[key];
     const value = option(key) === undefined ? fallback : +option(key);
@@ -114,7 +125,7 @@ export function readOptions(given: unknown): Config {
     const required = config.schemas[type];
     if (!Array.isArray(required) || required.some((name) => typeof name != 'string')) fail(`init(): schemas.${type} is not a list of property names`);
   }
-  for (const key of ['onResponse', 'beforeSend'] as const) {
+  for (const key of ['onResponse', 'beforeSend', 'onConsentRequired'] as const) {
     const value = option(key);
     if (value !== undefined && typeof value != 'function') fail(`init(): ${key} is not a function`);
     config[key] = value;

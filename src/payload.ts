@@ -33,6 +33,7 @@ export const profileFor = (record: EventRecord, visitor: VisitorIds | undefined)
 export interface EnvelopeParts {
   context: Record<string, unknown>;
   options: Record<string, unknown>;
+  properties?: Record<string, unknown>;
   visitor?: VisitorIds;
 }
 
@@ -40,15 +41,15 @@ export interface EnvelopeParts {
  * The payload around events, from the first one's record, and the count of events lost, when some were:
  * loss is reported, never silent. The browser's clock goes in, so that a collector can correct skew.
  */
-export function envelopeOf(first: EventRecord, dropped: number, { context, options, visitor }: EnvelopeParts): Envelope {
+export function envelopeOf(first: EventRecord, dropped: number, { context, options, properties = {}, visitor }: EnvelopeParts): Envelope {
   const profile = profileFor(first, visitor);
   return {
     source: { id: first.source },
     session: { id: first.session },
     ...(profile && { profile: { id: profile } }),
     context: { ...context, time: timeContext(), ...(dropped && { tracker: { dropped } }) },
-    properties: {},
-    options, // never null: a Tracardi server answers 500
+    properties, // never null, as options: a Tracardi server answers 500
+    options,
   };
 }
 

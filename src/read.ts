@@ -10,9 +10,9 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * `value`'s own property `key` when `value` is an object, else undefined. A getter or a Proxy that throws
  * reads as absent.
  */
-export function own(value: unknown, key: string): any {
+export function own(value: unknown, key: PropertyKey): any {
   try {
-    if (value && typeof value == 'object' && hasOwn.call(value, key)) return (value as Record<string, unknown>)[key];
+    if (value && typeof value == 'object' && hasOwn.call(value, key)) return (value as Record<PropertyKey, unknown>)[key];
   } catch {
     // a getter or a Proxy trap that throws
   }

@@ -16,9 +16,11 @@ import { onPageView } from './page-views.js';
 import { ofVisitor, type VisitorIds } from './payload.js';
 import { createQueue } from './queue.js';
 import type { EventRecord } from './record.js';
+import { own } from './read.js';
 import { safely } from './safely.js';
 import { readCustomer } from './session.js';
 import { createSpills, onSpill } from './spill.js';
+import { readWork, UNIT, type Held, type UnitOfWork, type Work } from './unit.js';
 import { createVisitor } from './visitor.js';
 
 /** What an app may declare once: its event types and the properties of each, for compile-time checks of track(). */
@@ -29,8 +31,10 @@ export interface Tracker<Events extends object = EventMap> {
   init(options: TrackerOptions): void;
   /** Records one event and returns its id at once, or '' when the event was not taken (see README). */
   track<Type extends keyof Events & string>(type: Type, properties?: Events[Type], eventOptions?: EventOptions): string;
-  /** bc-events' publish: the event `<entity>-<action>` in kebab case (`('Created', 'MyEntity')` → `my-entity-created`). */
+  /** bc-events' publish: the event `<entity>-<action>` in kebab case (`('Created', 'HTTPRequest')` → `http-request-created`). */
   publish(action: string, entity: string, data?: object, eventOptions?: EventOptions): string;
+  /** A unit of work (bc-events' session): its events wait in memory until it is committed or discarded. */
+  unitOfWork(work?: Work): UnitOfWork;
   /** Links this visitor, and the session's events before and after, to a customer of the app (ContactHub's reconciliation). */
   identify(customer: string | Customer, traits?: object): string;
   /** Tracardi's profile-less event: POSTs `properties` to `<url>/collect/<type>/<source>`, as durably as track(). */
@@ -54,12 +58,20 @@ export const forgetTrackers = () => collectors.clear();
 /** Outside a browser (server rendering, Node), every call does nothing. */
 const inBrowser = typeof document != 'undefined';
 
-/** bc-events' names in kebab case: 'MyEntity' → 'my-entity'. */
+/** bc-events' names in kebab case: 'MyEntity' → 'my-entity', 'HTTPRequest' → 'http-request'. */
 const kebab = (name: string) =>
   String(name)
     .replace(/([a-z\d])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
     .replace(/[\s_]+/g, '-')
     .toLowerCase();
+
+/** The type publish() tracks: `<entity>-<action>`, each a name. */
+function publishType(action: string, entity: string) {
+  const [what, done] = [kebab(entity), kebab(action)];
+  if (!/[a-z\d]/.test(what) || !/[a-z\d]/.test(done)) fail(`publish(): ${show(action)} on ${show(entity)} is no action on an entity`);
+  return `${what}-${done}`;
+}
 
 const checkType = (method: string, type: unknown) => {
   if (!type || typeof type != 'string') fail(`${method}(): type ${show(type)} is not a name`);
@@ -95,7 +107,19 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
       return tracking._track(type, properties || undefined, readEventOptions(eventOptions), eventIdOf(properties || undefined));
     },
-    publish: (action, entity, data, eventOptions) => tracker.track(`${kebab(entity)}-${kebab(action)}`, data, eventOptions),
+    publish: (action, entity, data, eventOptions) => tracker.track(publishType(action, entity), data, eventOptions),
+    unitOfWork(work) {
+      const held = readWork(work);
+      const within = (eventOptions?: object) => ({ ...eventOptions, [UNIT]: held });
+      return {
+        track: (type, properties, eventOptions) => tracker.track(type, properties, within(eventOptions)),
+        publish: (action, entity, data, eventOptions) => tracker.publish(action, entity, data, within(eventOptions)),
+        commit: () => running && running._commit(held),
+        discard() {
+          held._events = [];
+        },
+      };
+    },
     identify(given, traits) {
       const tracking = ready('identify');
       if (!tracking) return '';
@@ -114,7 +138,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       if (tracking) tracking._consent(given);
     },
     reset: () => running && running._reset(),
-    flush: () => (running ? running._flush() : Promise.resolve()),
+    flush: () => (running ? running._flush(true) : Promise.resolve()),
     get sessionId() {
       const visitor = running && running._visitor();
       return visitor && visitor.session;
@@ -135,30 +159,32 @@ interface Running {
   _collect(type: string, properties?: object): Promise<void>;
   _consent(given: boolean): void;
   _reset(): void;
-  _flush(): Promise<void>;
+  /** `now`: the app asks: a failing collector is tried at once, not after the backoff. */
+  _flush(now?: boolean): Promise<void>;
+  /** Tracks what a unit of work held. */
+  _commit(held: Held): void;
   _visitor(): VisitorIds | undefined;
 }
 
 /** Starts the tracker of `config`: its state, and its parts wired together (README, Architecture). */
 function run(config: Config): Running {
-  const { name, url, source } = config;
+  const { name, source } = config;
   const warn = warner(config.debug);
   const visitor = createVisitor(config, (given) => setConsent(given));
   const context = { ...deviceContext(), ...config.context };
   const describeVisitor = () => describe(config, context, visitor._ids(), warn);
   const queue = createQueue(config);
-  const delivery = createDelivery({ _queue: queue, _timeout: config.timeout, _parts: () => ({ context, options: config.options, visitor: visitor._ids() }), _answered: answered, _warn: warn });
+  const parts = () => ({ context, options: config.options, properties: config.properties, visitor: visitor._ids() });
+  const delivery = createDelivery({ _queue: queue, _timeout: config.timeout, _parts: parts, _answered: answered, _warn: warn });
   const stored = () => !!visitor._session();
   const spills = createSpills(name, queue);
-  const batch = createBatch(config, () => flush(), () => !stored());
+  const batch = createBatch(config, visitor, () => flush());
   const handOver = createHandOver(config, { _batch: batch, _visitor: visitor, _queue: queue, _delivery: delivery, _spills: spills });
   const drain = createDrainer(config, { _queue: queue, _delivery: delivery, _spills: spills, _active: stored, _warn: warn });
 
   /** Storing and sending begin: now, or once the visitor consents. */
   function start() {
-    const session = visitor._open();
-    // Events tracked while consent was awaited get their session now.
-    for (const record of batch._pending) record.session = session._touch(record.at);
+    visitor._open();
     batch._resume();
     describeVisitor();
     drain(); // what earlier pages left behind
@@ -173,6 +199,7 @@ function run(config: Config): Running {
     if (session && ofVisitor(first, visitor._ids()) && session._setProfile(answeredProfile(answer))) describeVisitor();
     // An async onResponse that rejects is the app's to handle: never an unhandled rejection of the page's.
     if (config.onResponse) safely(() => Promise.resolve(config.onResponse!(answer)).catch(warn));
+    if (own(own(answer, 'source'), 'consent') === true && visitor._required() && config.onConsentRequired) safely(config.onConsentRequired);
   }
 
   /** Counts an event refused, never silently. */
@@ -186,15 +213,11 @@ function run(config: Config): Running {
     if (visitor._given() == false) return ''; // neither stored nor sent
     const json = acceptEvent({ id, type, properties, eventOptions, page: pageContext(), customer: visitor._customer() }, config, refuse);
     if (json === undefined) return '';
-    push(id, json, config.profileLess ? PROFILE_LESS : undefined, eventOptions.immediate);
+    const path = config.profileLess ? PROFILE_LESS : undefined;
+    const unit = eventOptions[UNIT];
+    if (unit && !eventOptions.immediate && !unit._immediate) unit._events.push([id, json, path]);
+    else batch._push(id, json, path, eventOptions.immediate);
     return id;
-  }
-
-  /** Puts a serialised event in the batch, with what it needs to be sent later: a session once consent is given. */
-  function push(id: string, event: string, path?: string, immediate?: boolean) {
-    const now = Date.now();
-    const session = visitor._session();
-    batch._push({ id, url, source, session: session ? session._touch(now) : '', profile: session && session._profile, event, at: now, path }, immediate);
   }
 
   function setConsent(given: boolean) {
@@ -210,11 +233,11 @@ function run(config: Config): Running {
   }
 
   /** Resolves, never rejects, once the batch is handed over and the queue drained as far as it goes now. */
-  async function flush() {
+  async function flush(now?: boolean) {
     try {
       if (stored()) {
         await handOver._run();
-        await drain();
+        await drain(now);
       }
     } catch (error) {
       warn(error);
@@ -226,7 +249,7 @@ function run(config: Config): Running {
     // A pagehide of a still visible page: the visibilitychange that follows rewrites or withdraws the spill;
     // where none follows, the next page sends it.
     handOver._pagehide,
-    () => drain(true), // the network came back
+    () => drain('online'), // the network came back
   );
   onSpill(() => stored() && spills._moveToQueue().catch(warn)); // network or not
   if (visitor._given()) start();
@@ -244,7 +267,7 @@ function run(config: Config): Running {
       if (visitor._given() != false) {
         const json = safely(() => serializeProperties(properties));
         // Circular, a BigInt, or over 60 KiB: counted as track() counts it.
-        if (json) push(eventId(), json, collectPath(type, source), true);
+        if (json) batch._push(eventId(), json, collectPath(type, source), true);
         else batch._refuse();
       }
       return flush();
@@ -256,6 +279,10 @@ function run(config: Config): Running {
       describeVisitor();
     },
     _flush: flush,
+    _commit(held) {
+      if (visitor._given() != false) for (const [id, json, path] of held._events) batch._push(id, json, path);
+      held._events = [];
+    },
     _visitor: visitor._ids,
   };
 }

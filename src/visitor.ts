@@ -14,6 +14,11 @@ import { createSession, type Session } from './session.js';
 export interface Visitor {
   /** true: store and send; false: neither, and nothing kept; undefined: events wait in memory until asked. */
   _given(): boolean | undefined;
+  /**
+   * The collector answered that the source requires consent: true when the visitor has not decided (the
+   * first time on this page); with requireConsent 'source', storing and sending stop until consent(true).
+   */
+  _required(): boolean;
   /** Remembers the visitor's answer; storing stops at once when it is no. */
   _decide(given: boolean): void;
   /** The session, while consent allows storing. */
@@ -40,12 +45,25 @@ export function createVisitor(config: Config, decided: (given: boolean) => void)
   const signalled = honorPrivacySignals && (navigator.doNotTrack == '1' || (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl == true);
   let session: Session | undefined;
   let customerBeforeConsent: Customer | undefined;
+  /** Whether events wait for consent: the site says so, or (requireConsent 'source') the collector did. */
+  let required = requireConsent === true;
+  /** Whether the collector said on this page that the source requires consent (Tracardi's `source.consent`). */
+  let told = false;
 
   const visitor: Visitor = {
     _given() {
       if (decision == '1' || decision == '0') return decision == '1';
       if (signalled) return false;
-      if (!requireConsent) return true;
+      if (!required) return true;
+    },
+    _required() {
+      if (decision || told) return false;
+      told = true;
+      if (requireConsent == 'source') {
+        required = true;
+        session = undefined; // storing and sending wait for consent(true), in this page's memory
+      }
+      return true;
     },
     _decide(given) {
       decision = given ? '1' : '0';

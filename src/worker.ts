@@ -21,10 +21,10 @@ export async function drainInBackground(lastChance = false, store: UseStore = op
   const results = await Promise.all(
     values.map(readDescription).map((description) => {
       if (!description) return true;
-      const { name, url, context, options, timeout, session, profile } = description;
+      const { name, url, context, options, properties, timeout, session, profile } = description;
       const queue = createQueue({ name, url, maxQueueEvents: Infinity, maxQueueBytes: Infinity }, store);
       const visitor = { session, profile };
-      const delivery = createDelivery({ _queue: queue, _timeout: timeout, _parts: () => ({ context, options, visitor }), _answered() {}, _warn() {} });
+      const delivery = createDelivery({ _queue: queue, _timeout: timeout, _parts: () => ({ context, options, properties, visitor }), _answered() {}, _warn() {} });
       return exclusively(name, queue, () => delivery._drain(true));
     }),
   );

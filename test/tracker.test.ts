@@ -501,7 +501,21 @@ describe('collector answers', () => {
       expect(requests[1].at - requests[0].at).toBe(5000);
     });
 
-    it('flush() during the backoff does not send before the delay', async () => {
+    it('an explicit flush() tries at once after a failure without Retry-After: the app asked', async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0.99);
+      const answers = [status(503), tracardi()];
+      net.answer = () => answers.shift()!;
+      const tracker = await start();
+      tracker.track('a');
+      await tracker.flush();
+      expect(requests).toHaveLength(1);
+      await tracker.flush(); // the backoff would wait about a second
+      expect(requests).toHaveLength(2);
+      expect(requests[1].at).toBe(requests[0].at);
+      expect(eventIds(requests[1])).toEqual(eventIds(requests[0]));
+    });
+
+    it("flush() during a collector's Retry-After does not send before it", async () => {
       const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
       net.answer = () => answers.shift()!;
       const tracker = await start();
