@@ -1,7 +1,7 @@
 // @vitest-environment node
 // The queue in fake-indexeddb: a chunk of records per hand-over under [name, url, at, id] of its first, the
 // meta under [name] (docs/storage.md); its bounds, several tabs, the memory fallback, what a page going away
-// takes back, and the spills closing pages leave.
+// gives back, and the spills closing pages leave.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { createQueue, type Meta, type Queue } from '../src/queue';
@@ -507,7 +507,7 @@ describe('spills: what a closing page leaves in localStorage', () => {
   });
 });
 
-describe('what a page going away takes back', () => {
+describe('what the queue gives back to a page going away', () => {
   it('a hand-over write not committed yet is aborted and given back whole; one committed is not', async () => {
     const store = freshStore();
     const queue = queueOn(store);

@@ -697,7 +697,7 @@ describe('page hidden', () => {
     expect(requests).toHaveLength(0);
   });
 
-  it('pagehide of a visible page (Firefox closing a tab) beacons nothing; the visibilitychange after it does, and withdraws the kept copy', async () => {
+  it('pagehide of a visible page (Firefox closing a tab) beacons nothing; the visibilitychange after it does, and withdraws the spill', async () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
     window.dispatchEvent(new Event('pagehide'));
@@ -711,12 +711,12 @@ describe('page hidden', () => {
     expect(requests).toHaveLength(0);
   });
 
-  it('a kept copy another tab took in before the visibilitychange is beaconed all the same: sent twice at worst, never lost', async () => {
+  it('a spill another tab moved in before the visibilitychange is beaconed all the same: sent twice at worst, never lost', async () => {
     // The page cannot tell a copy another tab took in from a pagehide write that never landed (Firefox).
     const tracker = await startAnswered({ flushInterval: 60_000 });
     const ids = [tracker.track('a'), tracker.track('b')];
     window.dispatchEvent(new Event('pagehide'));
-    await start(); // another tab drains: it takes the copy in and delivers it
+    await start(); // another tab drains: it moves the spill in and delivers it
     expect(allSent()).toEqual(ids);
     hide();
     expect(eventIds(await payloadOf(beacons[0].blob))).toEqual(ids);
@@ -724,7 +724,7 @@ describe('page hidden', () => {
     expect(allSent()).toEqual(ids); // nothing left for a later page
   });
 
-  it('a kept copy beaconed while the collector is failing stays kept: the next page delivers it', async () => {
+  it('a spill beaconed while the collector is failing stays spilled: the next page delivers it', async () => {
     const tracker = await startAnswered({ flushInterval: 60_000 });
     net.answer = () => status(503);
     tracker.track('x');
