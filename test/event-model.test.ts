@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createStore, get } from 'idb-keyval';
 import { createTracker } from '../src/tracker';
-import { CONTEXTS } from '../src/event';
+import { CONTEXTS, MODES } from '../src/event';
 import {
   allSent, COLLECTOR, hide, idle, net, queued, queuedIds, redefine, requests, start, startAnswered, T0, tracardi, until,
 } from './support/page';
@@ -33,6 +33,7 @@ describe('ContactHub: contexts of use and modes', () => {
 
   it('the nine contexts and both modes are exported', () => {
     expect(CONTEXTS).toEqual(['CONTACT_CENTER', 'WEB', 'MOBILE', 'ECOMMERCE', 'RETAIL', 'IOT', 'SOCIAL', 'DIGITAL_CAMPAIGN', 'OTHER']);
+    expect(MODES).toEqual(['ACTIVE', 'PASSIVE']);
   });
 
   it('an object as context is context for the event, beside the page, as before', async () => {

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStore, set } from 'idb-keyval';
 import { createTracker } from '../src/tracker';
-import type { TrackerOptions } from '../src/options';
+import { readOptions, type TrackerOptions } from '../src/options';
 import { MAX_EVENT_BYTES } from '../src/event';
 import { noteAnswer } from '../src/health';
 import {
@@ -45,7 +45,9 @@ describe('init()', () => {
     expect(() => tracker.track('a')).toThrow(/init\(\) first/);
   });
 
-  it('takes numbers given as strings, as data attributes give them', async () => {
+  it('takes numbers given as strings, as data attributes give them: as numbers', async () => {
+    const config = readOptions({ url: COLLECTOR, source: 'web', batchSize: '2', timeout: '5000', sessionTimeout: '0.5', maxQueueEvents: '1e3' });
+    expect([config.batchSize, config.timeout, config.sessionTimeout, config.maxQueueEvents]).toEqual([2, 5000, 0.5, 1000]);
     const tracker = createTracker({ url: COLLECTOR, source: 'web', batchSize: '2' as never, timeout: '5000' as never });
     tracker.track('a');
     tracker.track('b');
