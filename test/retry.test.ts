@@ -1,7 +1,8 @@
 // @vitest-environment node
-// The retry policy: what the tracker makes of each collector answer, and the retry schedule.
+// The retry policy: what the tracker makes of each collector answer, and the retry schedule. Why its
+// spread is what it is: docs/collector-load.md.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP } from '../src/retry';
+import { backoffDelay, PACE, paceDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP } from '../src/retry';
 
 describe('status tables', () => {
   // [status, retryable, refusesSome, meaning]
@@ -73,69 +74,144 @@ describe('retryAfter', () => {
   });
 });
 
-describe('backoffDelay', () => {
+/** Just under 1: the largest value Math.random() returns. */
+const TOP = 1 - Number.EPSILON;
+/** Randoms across [0, 1), the ends included. */
+const randoms = [0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, TOP];
+
+describe('backoffDelay without Retry-After: full jitter', () => {
   const step = (attempt: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt);
 
-  it('base 1 s, cap 60 s', () => {
+  it('base 1 s, cap 5 min', () => {
     expect(RETRY_BASE).toBe(1000);
-    expect(RETRY_CAP).toBe(60_000);
+    expect(RETRY_CAP).toBe(300_000);
   });
 
   it.each([
-    [0, 500, 1000],
-    [1, 1000, 2000],
-    [2, 2000, 4000],
-    [3, 4000, 8000],
-    [5, 16_000, 32_000],
-    [6, 30_000, 60_000], // 64 s capped at 60
-    [7, 30_000, 60_000],
-    [30, 30_000, 60_000],
-    [1100, 30_000, 60_000], // 2 ** 1100 is Infinity: still capped
-  ])('attempt %i: from %i (random 0) to just under %i (random → 1)', (attempt, low, high) => {
-    expect(backoffDelay(attempt, 0, 0)).toBe(low);
-    expect(backoffDelay(attempt, 0, 0.5)).toBe((low + high) / 2);
-    const top = backoffDelay(attempt, 0, 1 - Number.EPSILON);
+    [0, 1000],
+    [1, 2000],
+    [2, 4000],
+    [3, 8000],
+    [5, 32_000],
+    [8, 256_000],
+    [9, 300_000], // 512 s capped at 300
+    [10, 300_000],
+    [30, 300_000],
+    [1100, 300_000], // 2 ** 1100 is Infinity: still capped
+  ])('attempt %i: from 0 (random 0) to just under %i ms (random → 1)', (attempt, high) => {
+    expect(backoffDelay(attempt, 0, 0)).toBe(0);
+    expect(backoffDelay(attempt, 0, 0.25)).toBe(high / 4);
+    expect(backoffDelay(attempt, 0, 0.5)).toBe(high / 2);
+    const top = backoffDelay(attempt, 0, TOP);
     expect(top).toBeLessThan(high);
     expect(top).toBeGreaterThan(high - 1);
   });
 
-  it('grows with attempts (at equal jitter) until the cap', () => {
-    const delays = Array.from({ length: 10 }, (_, attempt) => backoffDelay(attempt, 0, 0.3));
+  it('grows with attempts (at equal jitter) until the cap, then stays', () => {
+    const delays = Array.from({ length: 14 }, (_, attempt) => backoffDelay(attempt, 0, 0.3));
     for (let i = 1; i < delays.length; i++) {
       if (step(i) < RETRY_CAP) expect(delays[i]).toBe(2 * delays[i - 1]);
-      else expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]);
+      else expect(delays[i]).toBe(RETRY_CAP * 0.3);
     }
-    expect(Math.max(...delays)).toBeLessThanOrEqual(RETRY_CAP);
   });
 
-  it('with Math.random: always within 50-100% of the step, never over the cap', () => {
-    for (let attempt = 0; attempt < 12; attempt++) {
+  it('with Math.random: within 0 to the step, never over the cap', () => {
+    for (let attempt = 0; attempt < 14; attempt++) {
       for (let i = 0; i < 200; i++) {
         const delay = backoffDelay(attempt, 0);
-        expect(delay).toBeGreaterThanOrEqual(step(attempt) / 2);
-        expect(delay).toBeLessThanOrEqual(step(attempt));
-        expect(delay).toBeLessThanOrEqual(RETRY_CAP);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThan(step(attempt));
       }
     }
   });
 
-  it('the jitter spreads tabs out (not one fixed value)', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(3, 0)));
-    expect(delays.size).toBeGreaterThan(40);
+  it('spreads visitors over the whole step, not its upper half', () => {
+    const delays = Array.from({ length: 400 }, () => backoffDelay(20, 0));
+    expect(new Set(delays).size).toBeGreaterThan(390);
+    // Full jitter: about a quarter below a quarter of the cap (none with 50-100 % jitter).
+    const low = delays.filter((delay) => delay < RETRY_CAP / 4).length;
+    expect(low).toBeGreaterThan(50);
+    expect(low).toBeLessThan(150);
+  });
+});
+
+describe('backoffDelay after a Retry-After: never before it, spread to twice it', () => {
+  it('honours Retry-After up to five minutes', () => {
+    expect(RETRY_AFTER_CAP).toBe(300_000);
+  });
+
+  it.each([1000, 30_000, 120_000, RETRY_AFTER_CAP])('Retry-After %i ms, at attempt 0: from it (random 0) to just under twice it (random → 1)', (after) => {
+    expect(backoffDelay(0, after, 0)).toBe(after);
+    expect(backoffDelay(0, after, 0.5)).toBe(after * 1.5);
+    const top = backoffDelay(0, after, TOP);
+    expect(top).toBeLessThan(2 * after);
+    expect(top).toBeGreaterThan(2 * after - 1);
+  });
+
+  it.each(randoms)('random %s: never before Retry-After, at any attempt', (random) => {
+    for (const attempt of [0, 3, 9, 40]) {
+      for (const after of [1000, 30_000, 299_000]) expect(backoffDelay(attempt, after, random)).toBeGreaterThanOrEqual(after);
+    }
   });
 
   it.each([
-    [0, 5000, 0.5, 5000], // Retry-After longer than the backoff: wait for it
-    [0, 120_000, 0.5, 120_000], // even past the cap: the collector asked
-    [3, 1000, 0.5, 6000], // shorter than the backoff: the backoff stands
-    [6, 0, 0, 30_000],
-    [0, 99_999_999_999_000, 0.5, 600_000], // Retry-After: 99999999999 is shortened to ten minutes
+    [0, 5000, 0.5, 7500], // Retry-After longer than the backoff: 1.5 times it
+    [3, 1000, 0.5, 4000], // shorter than the backoff (8 s at 0.5): the backoff stands
+    [9, 30_000, 0.1, 33_000], // 30 s (x 1.1) against 30 s (300 s x 0.1): Retry-After
+    [9, 30_000, 0.5, 150_000], // against 150 s: the backoff
+    [0, 600_000, 0, 300_000], // ten minutes asked: five honoured...
+    [0, 600_000, 0.5, 450_000], // ...and spread
+    [0, 99_999_999_999_000, TOP, 600_000 - 300_000 * Number.EPSILON], // Retry-After: 99999999999: under ten minutes
   ])('attempt %i, Retry-After %i ms, random %s → %i ms', (attempt, after, random, delay) => {
     expect(backoffDelay(attempt, after, random)).toBe(delay);
   });
 
-  it('the longest wait honoured is ten minutes', () => {
-    expect(RETRY_AFTER_CAP).toBe(600_000);
+  it('visitors told the same Retry-After come back over as long again, not in the same second', () => {
+    const delays = Array.from({ length: 400 }, () => backoffDelay(0, 30_000));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(30_000);
+    expect(Math.max(...delays)).toBeLessThan(60_000);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(25_000);
+    // Spread evenly: about a tenth in each three seconds, none of them holding a crowd.
+    const seconds = new Map<number, number>();
+    for (const delay of delays) seconds.set(Math.floor(delay / 1000), (seconds.get(Math.floor(delay / 1000)) || 0) + 1);
+    expect(Math.max(...seconds.values())).toBeLessThan(40);
+  });
+
+  it('no wait is longer than ten minutes', () => {
+    for (const random of randoms) {
+      for (const attempt of [0, 9, 1100]) {
+        for (const after of [0, 1000, RETRY_AFTER_CAP, 99_999_999_999_000]) expect(backoffDelay(attempt, after, random)).toBeLessThan(600_000);
+      }
+    }
   });
 });
 
+describe('paceDelay: a backlog after failures', () => {
+  it('up to a minute between full requests', () => {
+    expect(PACE).toBe(60_000);
+  });
+
+  it.each([
+    [0, 0],
+    [0.25, 15_000],
+    [0.5, 30_000],
+  ])('random %s → %i ms', (random, delay) => {
+    expect(paceDelay(random)).toBe(delay);
+  });
+
+  it('just under a minute at most', () => {
+    expect(paceDelay(TOP)).toBeLessThan(PACE);
+    expect(paceDelay(TOP)).toBeGreaterThan(PACE - 1);
+  });
+
+  it('with Math.random: within 0 to PACE, spread over it', () => {
+    const delays = Array.from({ length: 400 }, () => paceDelay());
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(PACE);
+    }
+    expect(new Set(delays).size).toBeGreaterThan(390);
+    expect(delays.filter((delay) => delay < PACE / 2).length).toBeGreaterThan(150);
+    expect(delays.filter((delay) => delay < PACE / 2).length).toBeLessThan(250);
+  });
+});

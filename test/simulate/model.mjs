@@ -26,6 +26,10 @@ export const DEFAULTS = {
   eventCost: 0.05,
   /** Work the collector does per second, in requests (see eventCost); 0: twice the normal load. */
   capacity: 0,
+  /** Seconds of work the collector may take ahead (its queue): it takes a request while it has any left. */
+  queue: 0.1,
+  /** What refusing a request (a 503) costs the collector, as a share of taking it: 0, shedding is free. */
+  refusalCost: 0,
   /** The seconds of the collector's Retry-After on a 503; 0: no Retry-After. */
   retryAfter: 30,
   /** Send Retry-After as an HTTP date (now + retryAfter, to the second) rather than seconds. */
@@ -36,8 +40,11 @@ export const DEFAULTS = {
   maxEvents: 10_000,
   /** Events per request while the page is visible (src/drain.ts). */
   batch: 1000,
-  /** A new page while the site's health says the collector fails: 'now' tries at once (src/tracker.ts today), 'health' waits for healthDelay(). */
-  newPage: 'now',
+  /**
+   * A new page of a visitor whose drain waits: 'keep' waits as the page before did (the drain's attempt and
+   * retry time kept in the site's storage), 'now' starts afresh and tries at once (src/drain.ts until then).
+   */
+  newPage: 'keep',
   seed: 1,
 };
 
@@ -45,8 +52,6 @@ export const DEFAULTS = {
 const TICK = 10;
 /** Ms since the epoch of the simulation's t = 0: Retry-After dates are real dates. */
 const EPOCH = Date.UTC(2026, 0, 1);
-/** The health a page reads from localStorage is trusted this long (src/health.ts). */
-const FRESH_MS = 300_000;
 
 /** sfc32: a small fast generator; a seed replays a run. */
 export function seeded(seed) {
@@ -106,8 +111,8 @@ export function simulate(given, policy) {
   const burstsPerMs = 1 / (o.interval * 1000);
   const pageMs = o.pageLife * 1000;
   const eventCost = o.eventCost;
+  const refusalCost = o.refusalCost;
   const pace = policy.paceDelay;
-  const healthDelay = policy.healthDelay;
 
   // Per second: requests offered (sent, answered or not), their cost, accepted, refused with a 503,
   // unanswered (the outage); events delivered; events tracked before the recovery still queued.
@@ -130,11 +135,6 @@ export function simulate(given, policy) {
   const attempt = new Int32Array(N);
   /** The delay drawn after the last failure (decorrelated jitter reads it). */
   const lastDelay = new Float64Array(N);
-  /** The page saw the collector fail since its queue was last empty: its backlog goes at a pace. */
-  const troubled = new Uint8Array(N);
-  /** The visitor's last 2xx and last failure (localStorage, shared by the visitor's pages). */
-  const lastOk = new Float64Array(N).fill(-Infinity);
-  const lastFailed = new Float64Array(N).fill(-Infinity);
   /** The tick of the visitor's pending drain and page end; -1 for none. */
   const drainTick = new Int32Array(N).fill(-1);
   const pageTick = new Int32Array(N).fill(-1);
@@ -153,8 +153,9 @@ export function simulate(given, policy) {
   }
 
   let tick = 0;
-  let tokens = capacity * 0.1;
-  const depth = capacity * 0.1;
+  // The collector's work as a token bucket: `capacity` a second, and up to `queue` seconds of it saved.
+  const depth = capacity * o.queue;
+  let tokens = depth;
 
   let tracked = 0;
   let delivered = 0;
@@ -249,6 +250,7 @@ export function simulate(given, policy) {
       return 200;
     }
     refused[second]++;
+    tokens -= cost * refusalCost;
     header = !o.retryAfter ? null : o.retryAfterDate ? new Date(EPOCH + now + o.retryAfter * 1000).toUTCString() : String(o.retryAfter);
     return 503;
   }
@@ -258,8 +260,6 @@ export function simulate(given, policy) {
     const retryAfterMs = status ? policy.retryAfter(header, EPOCH + at) : 0;
     const delay = policy.backoffDelay(attempt[visitor]++, retryAfterMs, random(), lastDelay[visitor]);
     lastDelay[visitor] = delay;
-    troubled[visitor] = 1;
-    lastFailed[visitor] = at;
     schedule(visitor, 0, at + delay);
   }
 
@@ -267,33 +267,27 @@ export function simulate(given, policy) {
   function drain(visitor, now) {
     count(visitor, now);
     const events = Math.min(queued[visitor], o.batch);
-    if (!events) {
-      troubled[visitor] = 0;
-      return toIdle(visitor);
-    }
+    if (!events) return toIdle(visitor);
     const status = answer(events, now);
     const at = now + latency;
     if (policy.retryable(status)) return failed(visitor, status, at);
     queued[visitor] -= events;
     forget(visitor, events);
-    attempt[visitor] = 0;
     lastDelay[visitor] = 0;
-    lastOk[visitor] = at;
-    schedule(visitor, 0, troubled[visitor] && pace ? at + pace(random()) : at);
+    // After failures, a full request leaves more behind: the next waits paceDelay(), and the attempt count
+    // stays, as the drain keeps it until the backlog is gone.
+    if (pace && attempt[visitor] && events == o.batch) return schedule(visitor, 0, at + pace(random()));
+    attempt[visitor] = 0;
+    schedule(visitor, 0, at);
   }
 
-  /** The visitor's next page: a fresh drain (attempt 0, no wait), which starts at once unless told otherwise. */
+  /** The visitor's next page: it waits as the page before did ('keep'), or starts a fresh drain at once ('now'). */
   function newPage(visitor, now) {
-    count(visitor, now);
+    schedule(visitor, 1, now + exponential(pageMs));
+    if (o.newPage == 'keep') return;
     attempt[visitor] = 0;
     lastDelay[visitor] = 0;
-    troubled[visitor] = 0;
-    schedule(visitor, 1, now + exponential(pageMs));
-    const failing = lastFailed[visitor] > lastOk[visitor] && lastFailed[visitor] > now - FRESH_MS;
-    if (o.newPage == 'health' && failing && healthDelay) {
-      troubled[visitor] = 1;
-      schedule(visitor, 0, now + healthDelay(random()));
-    } else drain(visitor, now);
+    drain(visitor, now);
   }
 
   /** An idle visitor's interaction: one request of `burst` events; a failure makes them busy. */
@@ -375,8 +369,8 @@ export function summarize(run) {
     if (load > 2) over2++;
     if (load > 1) {
       over++;
-      // A wave: overload after at least 5 calm seconds (or the first, at the recovery).
-      if (calm >= 5) waves++;
+      // A wave: overload after at least 10 s at or under capacity (or the first, at the recovery).
+      if (calm >= 10) waves++;
       calm = 0;
       if (backlogDone >= 0 && second - from > backlogDone) overAfterBacklog++;
     } else calm++;

@@ -1,27 +1,38 @@
-// Retry policies to measure beside the tracker's own: each is the tracker's module with one rule
-// changed, so that a table row differs from the next by that rule only. The tracker's policy is always
-// its module as built (.build/retry.js), never one of these.
+// The policies `npm run simulate -- --policy …` measures. `tracker` is the tracker's own module as built
+// (.build/retry.js), driven as the drain must drive it; every other row is a policy the tracker had or could
+// have, built on that module's retryable() and retryAfter(), so that each differs from the row before by
+// one rule. docs/collector-load.md has their numbers.
 
-/** The backoff of commit 5e95d52 (the policy before the simulation): 50–100 % jitter, Retry-After exact. */
-const halfJitter = (retry) => (attempt, retryAfterMs, random) =>
-  Math.min(600_000, Math.max(retryAfterMs, Math.min(60_000, 1000 * 2 ** attempt) * (0.5 + random / 2)));
+/** The step of an exponential backoff from 1 s, capped. */
+const step = (attempt, cap) => Math.min(cap, 1000 * 2 ** attempt);
 
-/** Full jitter (AWS, 2015): anywhere from 0 to the step; Retry-After exact. */
-const fullJitter = (cap) => (retry) => (attempt, retryAfterMs, random) =>
-  Math.min(retry.RETRY_AFTER_CAP, Math.max(retryAfterMs, Math.min(cap, 1000 * 2 ** attempt) * random));
+/** 50–100 % of the step (the tracker's before the simulation, commit 5e95d52). */
+const half = (cap) => (attempt, random) => step(attempt, cap) * (0.5 + random / 2);
+/** Full jitter (AWS Architecture Blog, 2015): 0 to the step. */
+const full = (cap) => (attempt, random) => step(attempt, cap) * random;
+/** Decorrelated jitter (the same post): from 1 s to three times the delay before, capped. */
+const decorrelated = (cap) => (_attempt, random, last) => Math.min(cap, 1000 + random * (Math.max(3 * last, 1000) - 1000));
 
-/** Decorrelated jitter (AWS, 2015): from the base to three times the last delay, capped; Retry-After exact. */
-const decorrelated = (cap) => (retry) => (_attempt, retryAfterMs, random, last) =>
-  Math.min(retry.RETRY_AFTER_CAP, Math.max(retryAfterMs, Math.min(cap, 1000 + random * (Math.max(3 * last, 1000) - 1000))));
+/** Retry-After exact, honoured up to ten minutes (commit 5e95d52). */
+const exact = (jitter) => (attempt, retryAfterMs, random, last) => Math.min(600_000, Math.max(retryAfterMs, jitter(attempt, random, last)));
+/** Retry-After spread from it to twice it, honoured up to five minutes. */
+const spread = (jitter) => (attempt, retryAfterMs, random, last) => Math.max(Math.min(retryAfterMs, 300_000) * (1 + random), jitter(attempt, random, last));
 
-/** The policies by name: `retry` is the tracker's module, whose rules the others keep unless they replace them. */
+/**
+ * The policies by name, each with how a new page starts (`newPage`, see model.mjs) and a line for the table.
+ * `retry` is the tracker's module.
+ */
 export function policies(retry) {
-  const without = { retryable: retry.retryable, refusesSome: retry.refusesSome, retryAfter: retry.retryAfter, RETRY_AFTER_CAP: retry.RETRY_AFTER_CAP };
+  const rules = (backoffDelay, paceDelay) => ({ retryable: retry.retryable, retryAfter: retry.retryAfter, backoffDelay, paceDelay });
   return {
-    tracker: retry,
-    before: { ...without, backoffDelay: halfJitter(retry) },
-    full: { ...without, backoffDelay: fullJitter(60_000)(retry) },
-    decorrelated: { ...without, backoffDelay: decorrelated(60_000)(retry) },
-    'full-300': { ...without, backoffDelay: fullJitter(300_000)(retry) },
+    before: { newPage: 'now', label: '50–100 % jitter, cap 60 s, Retry-After exact; a new page tries at once (the tracker before)', policy: rules(exact(half(60_000))) },
+    full: { newPage: 'now', label: 'full jitter instead', policy: rules(exact(full(60_000))) },
+    decorrelated: { newPage: 'now', label: 'decorrelated jitter instead', policy: rules(exact(decorrelated(60_000))) },
+    spread: { newPage: 'now', label: 'full jitter, Retry-After spread to 2x', policy: rules(spread(full(60_000))) },
+    cap300: { newPage: 'now', label: '… and a cap of 5 min', policy: rules(spread(full(300_000))) },
+    keep: { newPage: 'keep', label: '… and a new page waits as the page before did', policy: rules(spread(full(300_000))) },
+    tracker: { newPage: 'keep', label: '… and a backlog paced after failures: the tracker now (src/retry.ts)', policy: retry },
+    'tracker-half': { newPage: 'keep', label: 'the tracker now, with 50–100 % jitter', policy: rules(spread(half(retry.RETRY_CAP)), retry.paceDelay) },
+    'tracker-decorrelated': { newPage: 'keep', label: 'the tracker now, with decorrelated jitter', policy: rules(spread(decorrelated(retry.RETRY_CAP)), retry.paceDelay) },
   };
 }

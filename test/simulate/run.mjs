@@ -5,9 +5,12 @@
 //   --visitors 100000      visitors on the site's pages
 //   --capacity 0           collector capacity in requests per second (0: twice the normal load)
 //   --event-cost 0.05      what an event costs the collector, in requests
+//   --refusal-cost 0       what a 503 costs it, as a share of taking the request
 //   --retry-after 30       the collector's Retry-After on a 503, in seconds (0: none); --retry-after-date
-//   --page-life 120  --interval 20  --burst 2  --after 900  --new-page now|health  --seed 1
-//   --policy tracker       or one of test/simulate/policies.mjs, or several: before,tracker
+//   --page-life 120  --interval 20  --burst 2  --after 900  --seed 1
+//   --new-page keep|now    how a new page starts (default: the policy's, see policies.mjs)
+//   --policy tracker       or one of test/simulate/policies.mjs, several (before,tracker), or all
+//   --table                end with a markdown table of the runs (docs/collector-load.md)
 //   --every 10             print one line per this many seconds (1: every second)
 //   --svg docs/collector-load.svg   also draw offered and accepted load around the recovery
 //   --quiet                only the summary
@@ -17,16 +20,19 @@ import { DEFAULTS, simulate, summarize } from './model.mjs';
 import { policies } from './policies.mjs';
 import { plot } from './plot.mjs';
 
-const NAMES = { 'event-cost': 'eventCost', 'retry-after': 'retryAfter', 'retry-after-date': 'retryAfterDate', 'page-life': 'pageLife', 'new-page': 'newPage', 'max-events': 'maxEvents' };
+const NAMES = { 'event-cost': 'eventCost', 'refusal-cost': 'refusalCost', 'retry-after': 'retryAfter', 'retry-after-date': 'retryAfterDate', 'page-life': 'pageLife', 'new-page': 'newPage', 'max-events': 'maxEvents' };
 
 function parse(argv) {
-  const args = { outage: '600,3600', policy: 'tracker', every: 10, svg: '', quiet: false, options: {} };
+  const args = { outage: '600,3600', policy: 'tracker', every: 10, svg: '', quiet: false, table: false, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i].replace(/^--/, '');
     const key = NAMES[flag] || flag;
-    if (key == 'quiet' || key == 'retryAfterDate') {
-      if (key == 'quiet') args.quiet = true;
-      else args.options.retryAfterDate = true;
+    if (key == 'quiet' || key == 'table') {
+      args[key] = true;
+      continue;
+    }
+    if (key == 'retryAfterDate') {
+      args.options.retryAfterDate = true;
       continue;
     }
     const value = argv[++i];
@@ -43,17 +49,19 @@ const known = policies(retry);
 const fixed = (x, digits = 1) => x.toFixed(digits).padStart(8);
 const runs = [];
 
-for (const name of args.policy.split(',')) {
-  const policy = known[name];
-  if (!policy) throw new Error(`unknown policy ${name}: ${Object.keys(known).join(', ')}`);
+for (const name of args.policy == 'all' ? Object.keys(known) : args.policy.split(',')) {
+  if (!known[name]) throw new Error(`unknown policy ${name}: ${Object.keys(known).join(', ')}`);
+  const { policy, newPage, label } = known[name];
   for (const outage of args.outage.split(',').map(Number)) {
     const started = performance.now();
-    const run = simulate({ ...args.options, outage }, policy);
+    const run = simulate({ newPage, ...args.options, outage }, policy);
     const summary = summarize(run);
     const { options, perSecond, capacity } = run;
-    runs.push({ name, run, summary });
-    console.log(`\n## policy ${name}: ${options.visitors} visitors, outage ${outage} s, capacity ${Math.round(capacity)} requests/s (normal load ${Math.round(run.normal)}), seed ${options.seed}`);
+    runs.push({ name, label, run, summary });
+    console.log(`\n## policy ${name} (${label}), new page: ${options.newPage}\n${options.visitors} visitors, outage ${outage} s, capacity ${Math.round(capacity)} requests/s (normal load ${Math.round(run.normal)}), seed ${options.seed}`);
     if (!args.quiet) {
+      // t: seconds since the recovery; requests per second on average over the line; load: the most work
+      // offered in a second of the line, over capacity; backlog: events tracked before the recovery, still queued.
       console.log('      t   offered  accepted       503  no answer  load/cap  backlog events');
       for (let from = 0; from < perSecond.offered.length; from += args.every) {
         const to = Math.min(from + args.every, perSecond.offered.length);
@@ -67,7 +75,8 @@ for (const name of args.policy.split(',')) {
         }
         const n = to - from;
         const t = from - options.warmup - options.outage;
-        console.log(`${String(t).padStart(7)} ${fixed(offered / n, 0)}  ${fixed(accepted / n, 0)}  ${fixed(refused / n, 0)}   ${fixed(unanswered / n, 0)}  ${fixed(peak, 2)}  ${fixed(perSecond.backlog[to - 1], 0)}`);
+        const load = unanswered ? '    down' : fixed(peak, 2);
+        console.log(`${String(t).padStart(7)} ${fixed(offered / n, 0)}  ${fixed(accepted / n, 0)}  ${fixed(refused / n, 0)}   ${fixed(unanswered / n, 0)}  ${load}  ${fixed(perSecond.backlog[to - 1], 0)}`);
       }
     }
     const s = summary;
@@ -80,6 +89,16 @@ for (const name of args.policy.split(',')) {
         `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
       ].join('\n'),
     );
+  }
+}
+
+if (args.table) {
+  const seconds = (x) => (x < 0 ? 'never' : `${Math.round(x)} s`);
+  console.log('\n| policy | outage | peak offered / capacity | s over capacity | s over 2x | overload waves | backlog 99 % | backlog all | over capacity after | dropped | lost |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const { name, label, run, summary: s } of runs) {
+    const outage = run.options.outage >= 3600 ? `${run.options.outage / 3600} h` : `${run.options.outage / 60} min`;
+    console.log(`| \`${name}\`: ${label} | ${outage} | ${s.peak.toFixed(2)} | ${s.secondsOver} | ${s.secondsOver2x} | ${s.waves} | ${seconds(s.backlog99Seconds)} | ${seconds(s.backlogSeconds)} | ${s.overAfterBacklog} s | ${s.dropped} | ${s.lost} |`);
   }
 }
 
