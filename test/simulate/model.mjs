@@ -12,6 +12,8 @@ export const DEFAULTS = {
   visitors: 100_000,
   /** Seconds the collector does not answer (connection refused). */
   outage: 3600,
+  /** What the collector answers during the outage: 'none' (connection refused) or '503' (a maintenance page, with Retry-After). */
+  down: 'none',
   /** Seconds of normal traffic before the outage. */
   warmup: 60,
   /** Seconds simulated after the collector came back. */
@@ -112,6 +114,7 @@ export function simulate(given, policy) {
   const pageMs = o.pageLife * 1000;
   const eventCost = o.eventCost;
   const refusalCost = o.refusalCost;
+  const refuseDown = o.down == '503';
   const pace = policy.paceDelay;
 
   // Per second: requests offered (sent, answered or not), their cost, accepted, refused with a 503,
@@ -237,11 +240,12 @@ export function simulate(given, policy) {
     const cost = 1 + events * eventCost;
     offered[second]++;
     offeredCost[second] += cost;
-    if (now >= outageFrom && now < outageTo) {
+    const down = now >= outageFrom && now < outageTo;
+    if (down && !refuseDown) {
       unanswered[second]++;
       return 0;
     }
-    if (tokens > 0) {
+    if (tokens > 0 && !down) {
       tokens -= cost;
       accepted[second]++;
       acceptedCost[second] += cost;
@@ -250,7 +254,7 @@ export function simulate(given, policy) {
       return 200;
     }
     refused[second]++;
-    tokens -= cost * refusalCost;
+    if (!down) tokens -= cost * refusalCost;
     header = !o.retryAfter ? null : o.retryAfterDate ? new Date(EPOCH + now + o.retryAfter * 1000).toUTCString() : String(o.retryAfter);
     return 503;
   }

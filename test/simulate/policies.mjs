@@ -32,6 +32,7 @@ export function policies(retry) {
     cap300: { newPage: 'now', label: '… and a cap of 5 min', policy: rules(spread(full(300_000))) },
     keep: { newPage: 'keep', label: '… and a new page waits as the page before did', policy: rules(spread(full(300_000))) },
     tracker: { newPage: 'keep', label: '… and a backlog paced after failures: the tracker now (src/retry.ts)', policy: retry },
+    'tracker-exact': { newPage: 'keep', label: 'the tracker now, with Retry-After exact', policy: rules(exact(full(retry.RETRY_CAP)), retry.paceDelay) },
     'tracker-half': { newPage: 'keep', label: 'the tracker now, with 50–100 % jitter', policy: rules(spread(half(retry.RETRY_CAP)), retry.paceDelay) },
     'tracker-decorrelated': { newPage: 'keep', label: 'the tracker now, with decorrelated jitter', policy: rules(spread(decorrelated(retry.RETRY_CAP)), retry.paceDelay) },
   };

@@ -2,6 +2,7 @@
 // tracker's retry policy as built (.build/retry.js) deciding every delay. docs/collector-load.md.
 //
 //   --outage 600,3600      outages to run, in seconds (each a scenario)
+//   --down none            what the collector answers meanwhile: none (connection refused), or 503 (with Retry-After)
 //   --visitors 100000      visitors on the site's pages
 //   --capacity 0           collector capacity in requests per second (0: twice the normal load)
 //   --event-cost 0.05      what an event costs the collector, in requests
