@@ -26,7 +26,7 @@ export const RETRY_CAP = 300_000;
 /** Retry-After is honoured up to five minutes, and spread up to twice that: no wait is over ten minutes. */
 export const RETRY_AFTER_CAP = 300_000;
 /** After failures, the full requests of a backlog are up to this far apart (paceDelay). */
-export const PACE = 60_000;
+export const PACE = 30_000;
 
 /**
  * Ms to wait after `attempt` failures in a row: full jitter (anywhere from 0 to the step, which doubles from

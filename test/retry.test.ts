@@ -187,19 +187,19 @@ describe('backoffDelay after a Retry-After: never before it, spread to twice it'
 });
 
 describe('paceDelay: a backlog after failures', () => {
-  it('up to a minute between full requests', () => {
-    expect(PACE).toBe(60_000);
+  it('up to 30 s between full requests', () => {
+    expect(PACE).toBe(30_000);
   });
 
   it.each([
     [0, 0],
-    [0.25, 15_000],
-    [0.5, 30_000],
+    [0.25, 7500],
+    [0.5, 15_000],
   ])('random %s → %i ms', (random, delay) => {
     expect(paceDelay(random)).toBe(delay);
   });
 
-  it('just under a minute at most', () => {
+  it('just under 30 s at most', () => {
     expect(paceDelay(TOP)).toBeLessThan(PACE);
     expect(paceDelay(TOP)).toBeGreaterThan(PACE - 1);
   });

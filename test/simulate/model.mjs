@@ -115,6 +115,7 @@ export function simulate(given, policy) {
   const eventCost = o.eventCost;
   const refusalCost = o.refusalCost;
   const refuseDown = o.down == '503';
+  const freshPages = o.newPage == 'now';
   const pace = policy.paceDelay;
 
   // Per second: requests offered (sent, answered or not), their cost, accepted, refused with a 503,
@@ -285,10 +286,9 @@ export function simulate(given, policy) {
     schedule(visitor, 0, at);
   }
 
-  /** The visitor's next page: it waits as the page before did ('keep'), or starts a fresh drain at once ('now'). */
+  /** The visitor's next page, where a page starts a fresh drain ('now'): at once. */
   function newPage(visitor, now) {
     schedule(visitor, 1, now + exponential(pageMs));
-    if (o.newPage == 'keep') return;
     attempt[visitor] = 0;
     lastDelay[visitor] = 0;
     drain(visitor, now);
@@ -303,7 +303,8 @@ export function simulate(given, policy) {
     removeIdle(visitor);
     queued[visitor] = o.burst;
     counted[visitor] = now;
-    schedule(visitor, 1, now + exponential(pageMs));
+    // Where the drain's state outlives the page ('keep'), a new page changes nothing: none is simulated.
+    if (freshPages) schedule(visitor, 1, now + exponential(pageMs));
     failed(visitor, status, now + latency);
   }
 

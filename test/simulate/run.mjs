@@ -48,6 +48,8 @@ function parse(argv) {
 const args = parse(process.argv.slice(2));
 const known = policies(retry);
 const fixed = (x, digits = 1) => x.toFixed(digits).padStart(8);
+/** Seconds since the recovery, or 'not in the run' (-1). */
+const seconds = (x) => (x < 0 ? 'not in the run' : `${Math.round(x)} s`);
 const runs = [];
 
 for (const name of args.policy == 'all' ? Object.keys(known) : args.policy.split(',')) {
@@ -84,7 +86,7 @@ for (const name of args.policy == 'all' ? Object.keys(known) : args.policy.split
     console.log(
       [
         `peak offered load after recovery: ${s.peak.toFixed(2)}x capacity; over capacity ${s.secondsOver} s, over 2x ${s.secondsOver2x} s`,
-        `backlog at recovery: ${Math.round(s.backlogEvents)} events, delivered 99 % after ${s.backlog99Seconds} s, all after ${s.backlogSeconds < 0 ? 'never' : s.backlogSeconds + ' s'}`,
+        `backlog at recovery: ${Math.round(s.backlogEvents)} events, delivered 99 % after ${seconds(s.backlog99Seconds)}, all after ${seconds(s.backlogSeconds)}`,
         `pushed over again: ${s.overAfterBacklog ? `yes, ${s.overAfterBacklog} s over capacity after the backlog was gone` : 'no'}; overload waves: ${s.waves}`,
         `events tracked ${run.tracked}, delivered ${run.delivered}, queued at the end ${run.left}, dropped past the queue's bound ${run.dropped}, lost ${run.lost}`,
         `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
@@ -94,7 +96,6 @@ for (const name of args.policy == 'all' ? Object.keys(known) : args.policy.split
 }
 
 if (args.table) {
-  const seconds = (x) => (x < 0 ? 'never' : `${Math.round(x)} s`);
   console.log('\n| policy | outage | peak offered / capacity | s over capacity | s over 2x | overload waves | backlog 99 % | backlog all | over capacity after | dropped | lost |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const { name, label, run, summary: s } of runs) {
