@@ -17,10 +17,11 @@ export function retryAfter(header: string | null, now = Date.now()): number {
   return ms > 0 ? ms : 0;
 }
 
+/** The shortest wait after a failure, and the first backoff's unit. */
 export const RETRY_BASE = 1000;
 /**
- * The longest backoff step: five minutes. After a long outage each visitor waits 0 to 5 minutes, so that a
- * site's visitors come back over minutes rather than in the first one; a page kept open still retries.
+ * The longest backoff: five minutes. After a long outage a site's visitors come back over these minutes rather
+ * than in the first one, and a page kept open still retries.
  */
 export const RETRY_CAP = 300_000;
 /** Retry-After is honoured up to five minutes, and spread up to twice that: no wait is over ten minutes. */
@@ -29,12 +30,14 @@ export const RETRY_AFTER_CAP = 300_000;
 export const PACE = 30_000;
 
 /**
- * Ms to wait after `attempt` failures in a row: full jitter (anywhere from 0 to the step, which doubles from
- * 1 s to the cap), and never before the collector's Retry-After, spread from it to twice it, so that the
- * visitors it refused at one moment do not all come back at another.
+ * Ms to wait after a failure, given `last`, the wait after the failure before it in the same run (0 for the
+ * first): decorrelated jitter, anywhere from 1 s to three times `last` (3 s at first), capped; and never before
+ * the collector's Retry-After, spread from it to twice it, so that the visitors it refused at one moment do not
+ * all come back at another.
  */
-export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
-  return Math.max(Math.min(retryAfterMs, RETRY_AFTER_CAP) * (1 + random), Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * random);
+export function backoffDelay(last: number, retryAfterMs: number, random = Math.random()): number {
+  const backoff = Math.min(RETRY_CAP, RETRY_BASE + random * (3 * Math.max(last, RETRY_BASE) - RETRY_BASE));
+  return Math.max(Math.min(retryAfterMs, RETRY_AFTER_CAP) * (1 + random), backoff);
 }
 
 /** Ms before the next full request of a backlog once the collector takes events again after failures: 0 to PACE. */

@@ -79,59 +79,69 @@ const TOP = 1 - Number.EPSILON;
 /** Randoms across [0, 1), the ends included. */
 const randoms = [0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, TOP];
 
-describe('backoffDelay without Retry-After: full jitter', () => {
-  const step = (attempt: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt);
+describe('backoffDelay without Retry-After: decorrelated jitter', () => {
+  /** The upper bound of the wait after a wait of `last`, before the cap. */
+  const upper = (last: number) => 3 * Math.max(last, RETRY_BASE);
 
-  it('base 1 s, cap 5 min', () => {
+  it('from 1 s, capped at 5 min', () => {
     expect(RETRY_BASE).toBe(1000);
     expect(RETRY_CAP).toBe(300_000);
   });
 
   it.each([
-    [0, 1000],
-    [1, 2000],
-    [2, 4000],
-    [3, 8000],
-    [5, 32_000],
-    [8, 256_000],
-    [9, 300_000], // 512 s capped at 300
-    [10, 300_000],
-    [30, 300_000],
-    [1100, 300_000], // 2 ** 1100 is Infinity: still capped
-  ])('attempt %i: from 0 (random 0) to just under %i ms (random → 1)', (attempt, high) => {
-    expect(backoffDelay(attempt, 0, 0)).toBe(0);
-    expect(backoffDelay(attempt, 0, 0.25)).toBe(high / 4);
-    expect(backoffDelay(attempt, 0, 0.5)).toBe(high / 2);
-    const top = backoffDelay(attempt, 0, TOP);
+    [0, 3000], // the first failure of a run
+    [1000, 3000],
+    [2000, 6000],
+    [10_000, 30_000],
+    [99_000, 297_000],
+  ])('after a wait of %i ms: from 1 s (random 0) to just under %i ms (random → 1)', (last, high) => {
+    expect(backoffDelay(last, 0, 0)).toBe(RETRY_BASE);
+    expect(backoffDelay(last, 0, 0.5)).toBe((RETRY_BASE + high) / 2);
+    const top = backoffDelay(last, 0, TOP);
     expect(top).toBeLessThan(high);
     expect(top).toBeGreaterThan(high - 1);
   });
 
-  it('grows with attempts (at equal jitter) until the cap, then stays', () => {
-    const delays = Array.from({ length: 14 }, (_, attempt) => backoffDelay(attempt, 0, 0.3));
-    for (let i = 1; i < delays.length; i++) {
-      if (step(i) < RETRY_CAP) expect(delays[i]).toBe(2 * delays[i - 1]);
-      else expect(delays[i]).toBe(RETRY_CAP * 0.3);
-    }
+  it.each([
+    [100_000, 0.5, 150_500],
+    [200_000, 0.25, 150_750],
+    [200_000, 0.5, RETRY_CAP], // 300,500 capped
+    [RETRY_CAP, 0.2, 180_800], // at the cap: a third of the waits shorter...
+    [RETRY_CAP, 0.5, RETRY_CAP], // ...two thirds the cap itself
+    [600_000, 0.1, 180_900], // after a Retry-After spread past the cap
+  ])('after a wait of %i ms, random %s → %i ms', (last, random, delay) => {
+    expect(backoffDelay(last, 0, random)).toBe(delay);
   });
 
-  it('with Math.random: within 0 to the step, never over the cap', () => {
-    for (let attempt = 0; attempt < 14; attempt++) {
+  it('grows at equal jitter from the first failure to the cap, then stays', () => {
+    let last = 0;
+    for (let failure = 0; failure < 30; failure++) {
+      const delay = backoffDelay(last, 0, 0.5);
+      if (last < RETRY_CAP) expect(delay).toBeGreaterThan(last);
+      else expect(delay).toBe(RETRY_CAP);
+      last = delay;
+    }
+    expect(last).toBe(RETRY_CAP);
+  });
+
+  it('with Math.random: from 1 s to three times the wait before, never over the cap', () => {
+    for (const last of [0, 1000, 5000, 40_000, 150_000, RETRY_CAP, 600_000]) {
       for (let i = 0; i < 200; i++) {
-        const delay = backoffDelay(attempt, 0);
-        expect(delay).toBeGreaterThanOrEqual(0);
-        expect(delay).toBeLessThan(step(attempt));
+        const delay = backoffDelay(last, 0);
+        expect(delay).toBeGreaterThanOrEqual(RETRY_BASE);
+        expect(delay).toBeLessThan(upper(last));
+        expect(delay).toBeLessThanOrEqual(RETRY_CAP);
       }
     }
   });
 
-  it('spreads visitors over the whole step, not its upper half', () => {
-    const delays = Array.from({ length: 400 }, () => backoffDelay(20, 0));
-    expect(new Set(delays).size).toBeGreaterThan(390);
-    // Full jitter: about a quarter below a quarter of the cap (none with 50-100 % jitter).
-    const low = delays.filter((delay) => delay < RETRY_CAP / 4).length;
-    expect(low).toBeGreaterThan(50);
-    expect(low).toBeLessThan(150);
+  it('a run of failures spreads visitors out: no two of 400 wait alike', () => {
+    const waits = Array.from({ length: 400 }, () => {
+      let last = 0;
+      for (let failure = 0; failure < 6; failure++) last = backoffDelay(last, 0);
+      return last;
+    });
+    expect(new Set(waits).size).toBe(400);
   });
 });
 
@@ -140,7 +150,7 @@ describe('backoffDelay after a Retry-After: never before it, spread to twice it'
     expect(RETRY_AFTER_CAP).toBe(300_000);
   });
 
-  it.each([1000, 30_000, 120_000, RETRY_AFTER_CAP])('Retry-After %i ms, at attempt 0: from it (random 0) to just under twice it (random → 1)', (after) => {
+  it.each([3000, 30_000, 120_000, RETRY_AFTER_CAP])('Retry-After %i ms, at the first failure: from it (random 0) to just under twice it (random → 1)', (after) => {
     expect(backoffDelay(0, after, 0)).toBe(after);
     expect(backoffDelay(0, after, 0.5)).toBe(after * 1.5);
     const top = backoffDelay(0, after, TOP);
@@ -148,22 +158,22 @@ describe('backoffDelay after a Retry-After: never before it, spread to twice it'
     expect(top).toBeGreaterThan(2 * after - 1);
   });
 
-  it.each(randoms)('random %s: never before Retry-After, at any attempt', (random) => {
-    for (const attempt of [0, 3, 9, 40]) {
-      for (const after of [1000, 30_000, 299_000]) expect(backoffDelay(attempt, after, random)).toBeGreaterThanOrEqual(after);
+  it.each(randoms)('random %s: never before Retry-After, whatever the wait before', (random) => {
+    for (const last of [0, 8000, 100_000, RETRY_CAP]) {
+      for (const after of [1000, 30_000, 299_000]) expect(backoffDelay(last, after, random)).toBeGreaterThanOrEqual(after);
     }
   });
 
   it.each([
     [0, 5000, 0.5, 7500], // Retry-After longer than the backoff: 1.5 times it
-    [3, 1000, 0.5, 4000], // shorter than the backoff (8 s at 0.5): the backoff stands
-    [9, 30_000, 0.1, 33_000], // 30 s (x 1.1) against 30 s (300 s x 0.1): Retry-After
-    [9, 30_000, 0.5, 150_000], // against 150 s: the backoff
+    [10_000, 1000, 0.5, 15_500], // shorter than the backoff: the backoff stands
+    [RETRY_CAP, 30_000, 0.02, 30_600], // 30.6 s against 19 s: Retry-After
+    [RETRY_CAP, 30_000, 0.5, RETRY_CAP], // against the cap: the backoff
     [0, 600_000, 0, 300_000], // ten minutes asked: five honoured...
     [0, 600_000, 0.5, 450_000], // ...and spread
     [0, 99_999_999_999_000, TOP, 600_000 - 300_000 * Number.EPSILON], // Retry-After: 99999999999: under ten minutes
-  ])('attempt %i, Retry-After %i ms, random %s → %i ms', (attempt, after, random, delay) => {
-    expect(backoffDelay(attempt, after, random)).toBe(delay);
+  ])('after a wait of %i ms, Retry-After %i ms, random %s → %i ms', (last, after, random, delay) => {
+    expect(backoffDelay(last, after, random)).toBe(delay);
   });
 
   it('visitors told the same Retry-After come back over as long again, not in the same second', () => {
@@ -179,8 +189,8 @@ describe('backoffDelay after a Retry-After: never before it, spread to twice it'
 
   it('no wait is longer than ten minutes', () => {
     for (const random of randoms) {
-      for (const attempt of [0, 9, 1100]) {
-        for (const after of [0, 1000, RETRY_AFTER_CAP, 99_999_999_999_000]) expect(backoffDelay(attempt, after, random)).toBeLessThan(600_000);
+      for (const last of [0, 9000, RETRY_CAP, 600_000]) {
+        for (const after of [0, 1000, RETRY_AFTER_CAP, 99_999_999_999_000]) expect(backoffDelay(last, after, random)).toBeLessThan(600_000);
       }
     }
   });

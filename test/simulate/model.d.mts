@@ -23,11 +23,11 @@ export interface Options {
 
 export const DEFAULTS: Options;
 
-/** A retry module as src/retry.ts is one; `last` is the delay drawn after the failure before (decorrelated jitter). */
+/** A retry module as src/retry.ts is one; `attempt`, the count of failures in a row, is for other policies. */
 export interface Policy {
   retryable(status: number): boolean;
   retryAfter(header: string | null, now?: number): number;
-  backoffDelay(attempt: number, retryAfterMs: number, random?: number, last?: number): number;
+  backoffDelay(last: number, retryAfterMs: number, random?: number, attempt?: number): number;
   paceDelay?: (random?: number) => number;
 }
 

@@ -43,7 +43,7 @@ export const DEFAULTS = {
   /** Events per request while the page is visible (src/drain.ts). */
   batch: 1000,
   /**
-   * A new page of a visitor whose drain waits: 'keep' waits as the page before did (the drain's attempt and
+   * A new page of a visitor whose drain waits: 'keep' waits as the page before did (the drain's last wait and
    * retry time kept in the site's storage), 'now' starts afresh and tries at once (src/drain.ts until then).
    */
   newPage: 'keep',
@@ -79,8 +79,9 @@ export function seeded(seed) {
 }
 
 /**
- * Runs one outage. `policy` is a retry module: retryable, retryAfter and backoffDelay as in src/retry.ts,
- * and paceDelay when it has one (the drain then calls it between the requests of a backlog after failures).
+ * Runs one outage. `policy` is a retry module: retryable, retryAfter and backoffDelay as in src/retry.ts (given
+ * also the count of failures in a row, for the policies of policies.mjs that read it), and paceDelay when it has
+ * one (the drain then calls it between the full requests of a backlog after failures).
  */
 export function simulate(given, policy) {
   const o = { ...DEFAULTS, ...given };
@@ -137,7 +138,7 @@ export function simulate(given, policy) {
   /** When the events tracked since were last counted into `queued`. */
   const counted = new Float64Array(N);
   const attempt = new Int32Array(N);
-  /** The delay drawn after the last failure (decorrelated jitter reads it). */
+  /** The wait drawn after the last failure, 0 once the backlog is gone: what backoffDelay() is given. */
   const lastDelay = new Float64Array(N);
   /** The tick of the visitor's pending drain and page end; -1 for none. */
   const drainTick = new Int32Array(N).fill(-1);
@@ -234,6 +235,18 @@ export function simulate(given, policy) {
     if (backlogDoneAt < 0 && oldLeft < 0.5) backlogDoneAt = now;
   }
 
+  /** Retry-After as an HTTP date, for an answer at `now`: one string per second, as a server formats it. */
+  let dateSecond = -1;
+  let date = '';
+  function dateIn(now) {
+    const second = Math.floor(now / 1000);
+    if (second != dateSecond) {
+      dateSecond = second;
+      date = new Date(EPOCH + second * 1000 + o.retryAfter * 1000).toUTCString();
+    }
+    return date;
+  }
+
   /** The collector's answer to a request of `events` now: 0 (none), 200, or 503 with its Retry-After. */
   let header = null;
   function answer(events, now) {
@@ -256,14 +269,14 @@ export function simulate(given, policy) {
     }
     refused[second]++;
     if (!down) tokens -= cost * refusalCost;
-    header = !o.retryAfter ? null : o.retryAfterDate ? new Date(EPOCH + now + o.retryAfter * 1000).toUTCString() : String(o.retryAfter);
+    header = !o.retryAfter ? null : o.retryAfterDate ? dateIn(now) : String(o.retryAfter);
     return 503;
   }
 
-  /** A retryable answer: the page waits as the policy says (src/drain.ts: backoffDelay(attempt++, retryAfter)). */
+  /** A retryable answer: the page waits as the policy says, given the wait before (docs/collector-load.md, the drain). */
   function failed(visitor, status, at) {
     const retryAfterMs = status ? policy.retryAfter(header, EPOCH + at) : 0;
-    const delay = policy.backoffDelay(attempt[visitor]++, retryAfterMs, random(), lastDelay[visitor]);
+    const delay = policy.backoffDelay(lastDelay[visitor], retryAfterMs, random(), attempt[visitor]++);
     lastDelay[visitor] = delay;
     schedule(visitor, 0, at + delay);
   }
@@ -278,11 +291,11 @@ export function simulate(given, policy) {
     if (policy.retryable(status)) return failed(visitor, status, at);
     queued[visitor] -= events;
     forget(visitor, events);
-    lastDelay[visitor] = 0;
-    // After failures, a full request leaves more behind: the next waits paceDelay(), and the attempt count
-    // stays, as the drain keeps it until the backlog is gone.
-    if (pace && attempt[visitor] && events == o.batch) return schedule(visitor, 0, at + pace(random()));
+    // After failures, a full request leaves more behind: the next waits paceDelay(), and the wait drawn
+    // stays (a failure meanwhile backs off from it), as the drain keeps it until the backlog is gone.
+    if (pace && lastDelay[visitor] && events == o.batch) return schedule(visitor, 0, at + pace(random()));
     attempt[visitor] = 0;
+    lastDelay[visitor] = 0;
     schedule(visitor, 0, at);
   }
 
