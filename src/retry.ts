@@ -35,10 +35,20 @@ export const PACE = 30_000;
  * the collector's Retry-After, spread from it to twice it, so that the visitors it refused at one moment do not
  * all come back at another.
  */
-export function backoffDelay(last: number, retryAfterMs: number, random = Math.random()): number {
+export function retryDelay(last: number, retryAfterMs: number, random = Math.random()): number {
   const backoff = Math.min(RETRY_CAP, RETRY_BASE + random * (3 * Math.max(last, RETRY_BASE) - RETRY_BASE));
   return Math.max(Math.min(retryAfterMs, RETRY_AFTER_CAP) * (1 + random), backoff);
 }
 
 /** Ms before the next full request of a backlog once the collector takes events again after failures: 0 to PACE. */
 export const paceDelay = (random = Math.random()) => PACE * random;
+
+/**
+ * The backoff before retryDelay(), for src/drain.ts until it calls retryDelay() with the last wait (a count of
+ * failures given to retryDelay would read as a wait of 1 s: docs/collector-load.md, "The drain"): 50 to 100 % of a
+ * step doubling from 1 s to 60 s, never before Retry-After, up to ten minutes.
+ * @deprecated Use retryDelay(); remove with its last caller.
+ */
+export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
+  return Math.min(600_000, Math.max(retryAfterMs, Math.min(60_000, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
+}

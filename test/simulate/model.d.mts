@@ -27,7 +27,7 @@ export const DEFAULTS: Options;
 export interface Policy {
   retryable(status: number): boolean;
   retryAfter(header: string | null, now?: number): number;
-  backoffDelay(last: number, retryAfterMs: number, random?: number, attempt?: number): number;
+  retryDelay(last: number, retryAfterMs: number, random?: number, attempt?: number): number;
   paceDelay?: (random?: number) => number;
 }
 

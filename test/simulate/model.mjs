@@ -79,7 +79,7 @@ export function seeded(seed) {
 }
 
 /**
- * Runs one outage. `policy` is a retry module: retryable, retryAfter and backoffDelay as in src/retry.ts (given
+ * Runs one outage. `policy` is a retry module: retryable, retryAfter and retryDelay as in src/retry.ts (given
  * also the count of failures in a row, for the policies of policies.mjs that read it), and paceDelay when it has
  * one (the drain then calls it between the full requests of a backlog after failures).
  */
@@ -138,7 +138,7 @@ export function simulate(given, policy) {
   /** When the events tracked since were last counted into `queued`. */
   const counted = new Float64Array(N);
   const attempt = new Int32Array(N);
-  /** The wait drawn after the last failure, 0 once the backlog is gone: what backoffDelay() is given. */
+  /** The wait drawn after the last failure, 0 once the backlog is gone: what retryDelay() is given. */
   const lastDelay = new Float64Array(N);
   /** The tick of the visitor's pending drain and page end; -1 for none. */
   const drainTick = new Int32Array(N).fill(-1);
@@ -276,7 +276,7 @@ export function simulate(given, policy) {
   /** A retryable answer: the page waits as the policy says, given the wait before (docs/collector-load.md, the drain). */
   function failed(visitor, status, at) {
     const retryAfterMs = status ? policy.retryAfter(header, EPOCH + at) : 0;
-    const delay = policy.backoffDelay(lastDelay[visitor], retryAfterMs, random(), attempt[visitor]++);
+    const delay = policy.retryDelay(lastDelay[visitor], retryAfterMs, random(), attempt[visitor]++);
     lastDelay[visitor] = delay;
     schedule(visitor, 0, at + delay);
   }

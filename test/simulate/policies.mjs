@@ -6,15 +6,18 @@
 /** The step of an exponential backoff from 1 s, capped. */
 const step = (attempt, cap) => Math.min(cap, 1000 * 2 ** attempt);
 
-/** 50–100 % of the step (the tracker's before the simulation, commit 5e95d52). */
+/** 50–100 % of the step (the tracker's before the simulation, commit 5e95d52; src/retry.ts's backoffDelay()). */
 const half = (cap) => (attempt, random) => step(attempt, cap) * (0.5 + random / 2);
 /** Full jitter (AWS Architecture Blog, 2015): 0 to the step. */
 const full = (cap) => (attempt, random) => step(attempt, cap) * random;
 /** Decorrelated jitter (the same post): from 1 s to three times the delay before (1 s at first), capped. */
 const decorrelated = (cap) => (_attempt, random, last) => Math.min(cap, 1000 + random * (3 * Math.max(last, 1000) - 1000));
 
-// Each policy below is called as the tracker's is, backoffDelay(last, retryAfterMs, random), and is also
+// Each policy below is called as the tracker's is, retryDelay(last, retryAfterMs, random), and is also
 // given the count of failures in a row (`attempt`), which exponential backoffs read.
+
+/** From 1 s to three times the step, capped: decorrelated jitter's spread, from the count of failures. */
+const wide = (cap) => (attempt, random) => Math.min(cap, 1000 + random * (3 * step(attempt, cap) - 1000));
 
 /** Retry-After exact, honoured up to ten minutes (commit 5e95d52). */
 const exact = (jitter) => (last, retryAfterMs, random, attempt) => Math.min(600_000, Math.max(retryAfterMs, jitter(attempt, random, last)));
@@ -26,7 +29,7 @@ const spread = (jitter) => (last, retryAfterMs, random, attempt) => Math.max(Mat
  * `retry` is the tracker's module.
  */
 export function policies(retry) {
-  const rules = (backoffDelay, paceDelay) => ({ retryable: retry.retryable, retryAfter: retry.retryAfter, backoffDelay, paceDelay });
+  const rules = (retryDelay, paceDelay) => ({ retryable: retry.retryable, retryAfter: retry.retryAfter, retryDelay, paceDelay });
   return {
     before: { newPage: 'now', label: '50–100 % jitter, cap 60 s, Retry-After exact; a new page tries at once (the tracker before)', policy: rules(exact(half(60_000))) },
     full: { newPage: 'now', label: 'full jitter instead', policy: rules(exact(full(60_000))) },
@@ -37,6 +40,7 @@ export function policies(retry) {
     tracker: { newPage: 'keep', label: '… and a backlog paced after failures: the tracker now (src/retry.ts)', policy: retry },
     'tracker-exact': { newPage: 'keep', label: 'the tracker now, with Retry-After exact', policy: rules(exact(decorrelated(retry.RETRY_CAP)), retry.paceDelay) },
     'tracker-full': { newPage: 'keep', label: 'the tracker now, with full jitter', policy: rules(spread(full(retry.RETRY_CAP)), retry.paceDelay) },
+    'tracker-wide': { newPage: 'keep', label: 'the tracker now, with 1 s to 3x the exponential step', policy: rules(spread(wide(retry.RETRY_CAP)), retry.paceDelay) },
     'tracker-half': { newPage: 'keep', label: 'the tracker now, with 50–100 % jitter', policy: rules(spread(half(retry.RETRY_CAP)), retry.paceDelay) },
   };
 }
