@@ -17,8 +17,9 @@ function panel({ name, run, summary }, y) {
   const recovery = options.warmup + options.outage;
   const plotWidth = WIDTH - LEFT - RIGHT;
   const top = Math.max(3, Math.ceil(summary.peak));
-  const x = (t) => (LEFT + ((t - FROM) / (TO - FROM)) * plotWidth).toFixed(1);
-  const yOf = (load) => (y + PANEL - (Math.min(load, top) / top) * PANEL).toFixed(1);
+  // Whole pixels: a point a second is finer than the picture shows.
+  const x = (t) => Math.round(LEFT + ((t - FROM) / (TO - FROM)) * plotWidth);
+  const yOf = (load) => Math.round(y + PANEL - (Math.min(load, top) / top) * PANEL);
   const line = (values, from) => {
     const points = [];
     for (let t = from; t < TO && recovery + t < values.length; t++) points.push(`${x(t)},${yOf(values[recovery + t])}`);
@@ -27,16 +28,16 @@ function panel({ name, run, summary }, y) {
   const share = (array) => Array.from(array, (value) => value / capacity);
   const backlog = Array.from(perSecond.backlog, (value) => (run.backlog ? (value / run.backlog) * top : 0));
   const outage = options.outage >= 3600 ? `${options.outage / 3600} h` : `${options.outage / 60} min`;
-  const title = `${name}, after a ${outage} outage: peak ${summary.peak.toFixed(1)}x capacity, ${summary.secondsOver2x} s over 2x, backlog delivered after ${summary.backlogSeconds < 0 ? 'the run' : `${Math.round(summary.backlogSeconds)} s`}`;
+  const title = `Policy ${name}, after a ${outage} outage: peak ${summary.peak.toFixed(1)}x capacity, ${summary.secondsOver2x} s over 2x, backlog delivered after ${summary.backlogSeconds < 0 ? 'the run' : `${Math.round(summary.backlogSeconds)} s`}`;
   const parts = [`<text x="${LEFT}" y="${y - 8}" class="title">${escape(title)}</text>`];
-  parts.push(`<rect x="${x(FROM)}" y="${y}" width="${(+x(0) - +x(FROM)).toFixed(1)}" height="${PANEL}" class="down"/>`);
+  parts.push(`<rect x="${x(FROM)}" y="${y}" width="${x(0) - x(FROM)}" height="${PANEL}" class="down"/>`);
   for (let load = 0; load <= top; load += top > 6 ? 2 : 1) {
     parts.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${yOf(load)}" y2="${yOf(load)}" class="${load == 1 || load == 2 ? 'mark' : 'grid'}"/>`);
-    parts.push(`<text x="${LEFT - 6}" y="${+yOf(load) + 4}" class="axis" text-anchor="end">${load}x</text>`);
+    parts.push(`<text x="${LEFT - 6}" y="${yOf(load) + 4}" class="axis" text-anchor="end">${load}x</text>`);
   }
   for (let t = 0; t <= TO; t += 60) parts.push(`<text x="${x(t)}" y="${y + PANEL + 14}" class="axis" text-anchor="middle">${t / 60} min</text>`);
-  parts.push(`<text x="${WIDTH - RIGHT + 6}" y="${+yOf(top) + 4}" class="axis">backlog</text>`);
-  parts.push(`<text x="${WIDTH - RIGHT + 6}" y="${+yOf(top) + 16}" class="axis">100 %</text>`);
+  parts.push(`<text x="${WIDTH - RIGHT + 6}" y="${yOf(top) + 4}" class="axis">backlog</text>`);
+  parts.push(`<text x="${WIDTH - RIGHT + 6}" y="${yOf(top) + 16}" class="axis">100 %</text>`);
   parts.push(`<polyline points="${line(backlog, 0)}" class="backlog"/>`);
   parts.push(`<polyline points="${line(share(perSecond.offeredCost), 0)}" class="offered"/>`);
   parts.push(`<polyline points="${line(share(perSecond.acceptedCost), FROM)}" class="accepted"/>`);
@@ -59,8 +60,8 @@ export function plot(runs) {
 .backlog { fill: none; stroke: #888; stroke-width: 1; stroke-dasharray: 2 2; }
 </style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="${LEFT}" y="16" class="title">Work offered to the collector (orange) and accepted (blue) each second, over its capacity (twice the normal load); it recovers at 0</text>
-<text x="${LEFT}" y="30" class="axis">Grey: the outage. Dashed: the share of the backlog still queued. ${escape(runs[0].run.options.visitors.toLocaleString('en'))} visitors, seed ${runs[0].run.options.seed}; docs/collector-load.md.</text>
+<text x="${LEFT}" y="16" class="title">Work offered to the collector (orange) and accepted (blue) each second, over its capacity; it recovers at 0</text>
+<text x="${LEFT}" y="30" class="axis">Grey: the outage. Dashed: the share of the backlog still queued. ${escape(runs[0].run.options.visitors.toLocaleString('en'))} visitors, capacity twice their normal load, seed ${runs[0].run.options.seed}; docs/collector-load.md.</text>
 ${panels.join('\n')}
 </svg>
 `;
