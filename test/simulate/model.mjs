@@ -321,7 +321,7 @@ export function simulate(given, policy) {
     failed(visitor, status, now + latency);
   }
 
-  const recoveryTick = outageTo / TICK;
+  const recoveryTick = Math.round(outageTo / TICK);
   for (tick = 0; tick < ticks; tick++) {
     const now = tick * TICK;
     tokens = Math.min(depth, tokens + (capacity * TICK) / 1000);

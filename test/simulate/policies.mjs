@@ -10,14 +10,14 @@ const step = (attempt, cap) => Math.min(cap, 1000 * 2 ** attempt);
 const half = (cap) => (attempt, random) => step(attempt, cap) * (0.5 + random / 2);
 /** Full jitter (AWS Architecture Blog, 2015): 0 to the step. */
 const full = (cap) => (attempt, random) => step(attempt, cap) * random;
-/** Decorrelated jitter (the same post): from 1 s to three times the delay before (1 s at first), capped. */
+/** Decorrelated jitter (the same post): from 1 s to three times the wait before (3 s at first), capped. */
 const decorrelated = (cap) => (_attempt, random, last) => Math.min(cap, 1000 + random * (3 * Math.max(last, 1000) - 1000));
-
-// Each policy below is called as the tracker's is, retryDelay(last, retryAfterMs, random), and is also
-// given the count of failures in a row (`attempt`), which exponential backoffs read.
 
 /** From 1 s to three times the step, capped: decorrelated jitter's spread, from the count of failures. */
 const wide = (cap) => (attempt, random) => Math.min(cap, 1000 + random * (3 * step(attempt, cap) - 1000));
+
+// Each policy below is called as the tracker's is, retryDelay(last, retryAfterMs, random), and is also
+// given the count of failures in a row (`attempt`), which exponential backoffs read.
 
 /** Retry-After exact, honoured up to ten minutes (commit 5e95d52). */
 const exact = (jitter) => (last, retryAfterMs, random, attempt) => Math.min(600_000, Math.max(retryAfterMs, jitter(attempt, random, last)));
