@@ -1,6 +1,7 @@
 /**
  * The retry policy: what each answer of the collector means for the events sent, and how long to wait
- * before the next attempt (docs/delivery.md).
+ * before the next attempt (docs/delivery.md). Its spread is set for a collector that a whole site's visitors
+ * retry at once, as measured by `npm run simulate` (docs/collector-load.md).
  */
 
 /** The collector or the network may recover: no answer, 408, 429, 5xx. */
@@ -16,18 +17,38 @@ export function retryAfter(header: string | null, now = Date.now()): number {
   return ms > 0 ? ms : 0;
 }
 
+/** The shortest wait after a failure, and the first backoff's unit. */
 export const RETRY_BASE = 1000;
-export const RETRY_CAP = 60_000;
 /**
- * The longest wait honoured, whatever Retry-After says: ten minutes, about as long as a visitor keeps a page
- * open. The `online` event, a reload and the next page try again at once.
+ * The longest backoff: five minutes. After a long outage a site's visitors come back over these minutes rather
+ * than in the first one, and a page kept open still retries.
  */
-export const RETRY_AFTER_CAP = 600_000;
+export const RETRY_CAP = 300_000;
+/** Retry-After is honoured up to five minutes, and spread up to twice that: no wait is over ten minutes. */
+export const RETRY_AFTER_CAP = 300_000;
+/** After failures, the full requests of a backlog are up to this far apart (paceDelay). */
+export const PACE = 30_000;
 
 /**
- * Ms to wait after `attempt` failures in a row: exponential, capped, with jitter (50 to 100% of the
- * step, so that tabs and visitors spread out), and never before the collector's Retry-After.
+ * Ms to wait after a failure, given `last`, the wait after the failure before it in the same run (0 for the
+ * first): decorrelated jitter, anywhere from 1 s to three times `last` (3 s at first), capped; and never before
+ * the collector's Retry-After, spread from it to twice it, so that the visitors it refused at one moment do not
+ * all come back at another.
+ */
+export function retryDelay(last: number, retryAfterMs: number, random = Math.random()): number {
+  const backoff = Math.min(RETRY_CAP, RETRY_BASE + random * (3 * Math.max(last, RETRY_BASE) - RETRY_BASE));
+  return Math.max(Math.min(retryAfterMs, RETRY_AFTER_CAP) * (1 + random), backoff);
+}
+
+/** Ms before the next full request of a backlog once the collector takes events again after failures: 0 to PACE. */
+export const paceDelay = (random = Math.random()) => PACE * random;
+
+/**
+ * The backoff before retryDelay(), for src/drain.ts until it calls retryDelay() with the last wait (a count of
+ * failures given to retryDelay would read as a wait of 1 s: docs/collector-load.md, "The drain"): 50 to 100 % of a
+ * step doubling from 1 s to 60 s, never before Retry-After, up to ten minutes.
+ * @deprecated Use retryDelay(); remove with its last caller.
  */
 export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
-  return Math.min(RETRY_AFTER_CAP, Math.max(retryAfterMs, Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
+  return Math.min(600_000, Math.max(retryAfterMs, Math.min(60_000, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
 }

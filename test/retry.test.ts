@@ -1,7 +1,8 @@
 // @vitest-environment node
-// The retry policy: what the tracker makes of each collector answer, and the retry schedule.
+// The retry policy: what the tracker makes of each collector answer, and the retry schedule. Why its
+// spread is what it is: docs/collector-load.md.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP } from '../src/retry';
+import { backoffDelay, PACE, paceDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP, retryDelay } from '../src/retry';
 
 describe('status tables', () => {
   // [status, retryable, refusesSome, meaning]
@@ -73,69 +74,190 @@ describe('retryAfter', () => {
   });
 });
 
-describe('backoffDelay', () => {
-  const step = (attempt: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** attempt);
+/** Just under 1: the largest value Math.random() returns. */
+const TOP = 1 - Number.EPSILON;
+/** Randoms across [0, 1), the ends included. */
+const randoms = [0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, TOP];
 
-  it('base 1 s, cap 60 s', () => {
+describe('retryDelay without Retry-After: decorrelated jitter', () => {
+  /** The upper bound of the wait after a wait of `last`, before the cap. */
+  const upper = (last: number) => 3 * Math.max(last, RETRY_BASE);
+
+  it('from 1 s, capped at 5 min', () => {
     expect(RETRY_BASE).toBe(1000);
-    expect(RETRY_CAP).toBe(60_000);
+    expect(RETRY_CAP).toBe(300_000);
   });
 
   it.each([
-    [0, 500, 1000],
-    [1, 1000, 2000],
-    [2, 2000, 4000],
-    [3, 4000, 8000],
-    [5, 16_000, 32_000],
-    [6, 30_000, 60_000], // 64 s capped at 60
-    [7, 30_000, 60_000],
-    [30, 30_000, 60_000],
-    [1100, 30_000, 60_000], // 2 ** 1100 is Infinity: still capped
-  ])('attempt %i: from %i (random 0) to just under %i (random → 1)', (attempt, low, high) => {
-    expect(backoffDelay(attempt, 0, 0)).toBe(low);
-    expect(backoffDelay(attempt, 0, 0.5)).toBe((low + high) / 2);
-    const top = backoffDelay(attempt, 0, 1 - Number.EPSILON);
+    [0, 3000], // the first failure of a run
+    [1000, 3000],
+    [2000, 6000],
+    [10_000, 30_000],
+    [99_000, 297_000],
+  ])('after a wait of %i ms: from 1 s (random 0) to just under %i ms (random → 1)', (last, high) => {
+    expect(retryDelay(last, 0, 0)).toBe(RETRY_BASE);
+    expect(retryDelay(last, 0, 0.5)).toBe((RETRY_BASE + high) / 2);
+    const top = retryDelay(last, 0, TOP);
     expect(top).toBeLessThan(high);
     expect(top).toBeGreaterThan(high - 1);
   });
 
-  it('grows with attempts (at equal jitter) until the cap', () => {
-    const delays = Array.from({ length: 10 }, (_, attempt) => backoffDelay(attempt, 0, 0.3));
-    for (let i = 1; i < delays.length; i++) {
-      if (step(i) < RETRY_CAP) expect(delays[i]).toBe(2 * delays[i - 1]);
-      else expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]);
-    }
-    expect(Math.max(...delays)).toBeLessThanOrEqual(RETRY_CAP);
+  it.each([
+    [100_000, 0.5, 150_500],
+    [200_000, 0.25, 150_750],
+    [200_000, 0.5, RETRY_CAP], // 300,500 capped
+    [RETRY_CAP, 0.2, 180_800], // at the cap: a third of the waits shorter...
+    [RETRY_CAP, 0.5, RETRY_CAP], // ...two thirds the cap itself
+    [600_000, 0.1, 180_900], // after a Retry-After spread past the cap
+  ])('after a wait of %i ms, random %s → %i ms', (last, random, delay) => {
+    expect(retryDelay(last, 0, random)).toBe(delay);
   });
 
-  it('with Math.random: always within 50-100% of the step, never over the cap', () => {
-    for (let attempt = 0; attempt < 12; attempt++) {
+  it('grows at equal jitter from the first failure to the cap, then stays', () => {
+    let last = 0;
+    for (let failure = 0; failure < 30; failure++) {
+      const delay = retryDelay(last, 0, 0.5);
+      if (last < RETRY_CAP) expect(delay).toBeGreaterThan(last);
+      else expect(delay).toBe(RETRY_CAP);
+      last = delay;
+    }
+    expect(last).toBe(RETRY_CAP);
+  });
+
+  it('with Math.random: from 1 s to three times the wait before, never over the cap', () => {
+    for (const last of [0, 1000, 5000, 40_000, 150_000, RETRY_CAP, 600_000]) {
       for (let i = 0; i < 200; i++) {
-        const delay = backoffDelay(attempt, 0);
-        expect(delay).toBeGreaterThanOrEqual(step(attempt) / 2);
-        expect(delay).toBeLessThanOrEqual(step(attempt));
+        const delay = retryDelay(last, 0);
+        expect(delay).toBeGreaterThanOrEqual(RETRY_BASE);
+        expect(delay).toBeLessThan(upper(last));
         expect(delay).toBeLessThanOrEqual(RETRY_CAP);
       }
     }
   });
 
-  it('the jitter spreads tabs out (not one fixed value)', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(3, 0)));
-    expect(delays.size).toBeGreaterThan(40);
-  });
-
-  it.each([
-    [0, 5000, 0.5, 5000], // Retry-After longer than the backoff: wait for it
-    [0, 120_000, 0.5, 120_000], // even past the cap: the collector asked
-    [3, 1000, 0.5, 6000], // shorter than the backoff: the backoff stands
-    [6, 0, 0, 30_000],
-    [0, 99_999_999_999_000, 0.5, 600_000], // Retry-After: 99999999999 is shortened to ten minutes
-  ])('attempt %i, Retry-After %i ms, random %s → %i ms', (attempt, after, random, delay) => {
-    expect(backoffDelay(attempt, after, random)).toBe(delay);
-  });
-
-  it('the longest wait honoured is ten minutes', () => {
-    expect(RETRY_AFTER_CAP).toBe(600_000);
+  it('a run of failures spreads visitors out: no two of 400 wait alike', () => {
+    const waits = Array.from({ length: 400 }, () => {
+      let last = 0;
+      for (let failure = 0; failure < 6; failure++) last = retryDelay(last, 0);
+      return last;
+    });
+    expect(new Set(waits).size).toBe(400);
   });
 });
 
+describe('retryDelay after a Retry-After: never before it, spread to twice it', () => {
+  it('honours Retry-After up to five minutes', () => {
+    expect(RETRY_AFTER_CAP).toBe(300_000);
+  });
+
+  it.each([3000, 30_000, 120_000, RETRY_AFTER_CAP])('Retry-After %i ms, at the first failure: from it (random 0) to just under twice it (random → 1)', (after) => {
+    expect(retryDelay(0, after, 0)).toBe(after);
+    expect(retryDelay(0, after, 0.5)).toBe(after * 1.5);
+    const top = retryDelay(0, after, TOP);
+    expect(top).toBeLessThan(2 * after);
+    expect(top).toBeGreaterThan(2 * after - 1);
+  });
+
+  it.each(randoms)('random %s: never before Retry-After, whatever the wait before', (random) => {
+    for (const last of [0, 8000, 100_000, RETRY_CAP]) {
+      for (const after of [1000, 30_000, 299_000]) expect(retryDelay(last, after, random)).toBeGreaterThanOrEqual(after);
+    }
+  });
+
+  it.each([
+    [0, 5000, 0.5, 7500], // Retry-After longer than the backoff: 1.5 times it
+    [10_000, 1000, 0.5, 15_500], // shorter than the backoff: the backoff stands
+    [RETRY_CAP, 30_000, 0.02, 30_600], // 30.6 s against 19 s: Retry-After
+    [RETRY_CAP, 30_000, 0.5, RETRY_CAP], // against the cap: the backoff
+    [0, 600_000, 0, 300_000], // ten minutes asked: five honoured...
+    [0, 600_000, 0.5, 450_000], // ...and spread
+    [0, 99_999_999_999_000, TOP, 600_000 - 300_000 * Number.EPSILON], // Retry-After: 99999999999: under ten minutes
+  ])('after a wait of %i ms, Retry-After %i ms, random %s → %i ms', (last, after, random, delay) => {
+    expect(retryDelay(last, after, random)).toBe(delay);
+  });
+
+  it('visitors told the same Retry-After come back over as long again, not in the same second', () => {
+    const delays = Array.from({ length: 400 }, () => retryDelay(0, 30_000));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(30_000);
+    expect(Math.max(...delays)).toBeLessThan(60_000);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(25_000);
+    // Spread evenly: about a tenth in each three seconds, none of them holding a crowd.
+    const seconds = new Map<number, number>();
+    for (const delay of delays) seconds.set(Math.floor(delay / 1000), (seconds.get(Math.floor(delay / 1000)) || 0) + 1);
+    expect(Math.max(...seconds.values())).toBeLessThan(40);
+  });
+
+  it('no wait is longer than ten minutes', () => {
+    for (const random of randoms) {
+      for (const last of [0, 9000, RETRY_CAP, 600_000]) {
+        for (const after of [0, 1000, RETRY_AFTER_CAP, 99_999_999_999_000]) expect(retryDelay(last, after, random)).toBeLessThan(600_000);
+      }
+    }
+  });
+});
+
+describe('paceDelay: a backlog after failures', () => {
+  it('up to 30 s between full requests', () => {
+    expect(PACE).toBe(30_000);
+  });
+
+  it.each([
+    [0, 0],
+    [0.25, 7500],
+    [0.5, 15_000],
+  ])('random %s → %i ms', (random, delay) => {
+    expect(paceDelay(random)).toBe(delay);
+  });
+
+  it('just under 30 s at most', () => {
+    expect(paceDelay(TOP)).toBeLessThan(PACE);
+    expect(paceDelay(TOP)).toBeGreaterThan(PACE - 1);
+  });
+
+  it('with Math.random: within 0 to PACE, spread over it', () => {
+    const delays = Array.from({ length: 400 }, () => paceDelay());
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(PACE);
+    }
+    expect(new Set(delays).size).toBeGreaterThan(390);
+    expect(delays.filter((delay) => delay < PACE / 2).length).toBeGreaterThan(150);
+    expect(delays.filter((delay) => delay < PACE / 2).length).toBeLessThan(250);
+  });
+});
+
+// The drain calls backoffDelay() until it calls retryDelay(): its rules hold while it ships.
+describe('backoffDelay, the policy before (deprecated)', () => {
+  const step = (attempt: number) => Math.min(60_000, RETRY_BASE * 2 ** attempt);
+
+  it.each([
+    [0, 500, 1000],
+    [3, 4000, 8000],
+    [6, 30_000, 60_000], // 64 s capped at 60
+    [1100, 30_000, 60_000], // 2 ** 1100 is Infinity: still capped
+  ])('attempt %i: from %i (random 0) to just under %i (random → 1)', (attempt, low, high) => {
+    expect(backoffDelay(attempt, 0, 0)).toBe(low);
+    expect(backoffDelay(attempt, 0, 0.5)).toBe((low + high) / 2);
+    const top = backoffDelay(attempt, 0, TOP);
+    expect(top).toBeLessThan(high);
+    expect(top).toBeGreaterThan(high - 1);
+  });
+
+  it('with Math.random: within 50-100 % of the step', () => {
+    for (let attempt = 0; attempt < 12; attempt++) {
+      for (let i = 0; i < 100; i++) {
+        const delay = backoffDelay(attempt, 0);
+        expect(delay).toBeGreaterThanOrEqual(step(attempt) / 2);
+        expect(delay).toBeLessThanOrEqual(step(attempt));
+      }
+    }
+  });
+
+  it.each([
+    [0, 5000, 0.5, 5000], // Retry-After longer than the backoff: exactly it
+    [3, 1000, 0.5, 6000], // shorter: the backoff stands
+    [0, 99_999_999_999_000, 0.5, 600_000], // ten minutes at most
+  ])('attempt %i, Retry-After %i ms, random %s → %i ms', (attempt, after, random, delay) => {
+    expect(backoffDelay(attempt, after, random)).toBe(delay);
+  });
+});
