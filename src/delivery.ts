@@ -1,7 +1,7 @@
 import { envelopeOf, nextPayload, type EnvelopeParts, type Payload } from './payload.js';
 import type { Queue } from './queue.js';
 import type { EventRecord } from './record.js';
-import { backoffDelay, refusesSome, retryable } from './retry.js';
+import { paceDelay, refusesSome, retryable, retryDelay } from './retry.js';
 import { beacon, post, type Answer } from './transport.js';
 
 /** Browsers refuse beacons and keepalive requests past 64 KiB in flight per page, counted in UTF-8 bytes. */
@@ -24,6 +24,14 @@ export interface DeliveryOptions {
   /** Learns from each answer to the payload of `first`: whether the collector took it, and a 2xx's body. */
   _answered(ok: boolean, body: string | undefined, first: EventRecord): void;
   _warn(message: string): void;
+  /** Where a page shares its backoff with the site's other pages (health.ts): a new page waits as the page before did. */
+  _backoff?: Backoff;
+}
+
+/** A backoff as the site's pages share it: ms until the collector may be tried, and the last wait. */
+export interface Backoff {
+  _read(): [retryIn: number, wait: number];
+  _write(retryIn: number, wait: number): void;
 }
 
 /** One queue's delivery, by a page or the service worker: its requests, their retries, and beacons. */
@@ -39,8 +47,8 @@ export interface Delivery {
   /** Ms until the failing collector may be tried again; 0: now. */
   _retryIn(): number;
   /**
-   * The app asks (flush): the next drain tries at once, unless the collector's Retry-After says when; or the
-   * network came back (`online`): at once, as a reload would.
+   * The app asks (flush): the next drain tries at once, unless the collector's Retry-After says when, or a page
+   * before this one left a backoff; or the network came back (`online`): at once.
    */
   _retryNow(online?: boolean): void;
 }
@@ -51,12 +59,14 @@ const failure = (answer: Answer) => (answer._status ? `answered ${answer._status
 /** A clock the page's own cannot set back: a clock put back an hour after a 503 must not mean no retry for an hour. */
 const monotonic = () => performance.now();
 
-export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts, _answered: answered, _warn: warn }: DeliveryOptions): Delivery {
+export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts, _answered: answered, _warn: warn, _backoff: backoff }: DeliveryOptions): Delivery {
+  const [shared, wait] = backoff ? backoff._read() : [0, 0];
   /** When the failing collector may be tried again (on the monotonic clock); and no sooner than its Retry-After. */
-  let retryAt = 0;
-  let notBefore = 0;
-  /** Failed attempts in a row, for the backoff. */
-  let attempt = 0;
+  let retryAt = monotonic() + shared;
+  /** What even an explicit flush waits for: the collector's Retry-After, and the backoff an earlier page left. */
+  let notBefore = retryAt;
+  /** The last wait after a failure (retry.ts); 0 once the collector took events and the backlog is gone. */
+  let delay = wait;
   /** Halved when the collector refuses a batch (400, 413, 422), to find the one event it refuses. */
   let batchLimit = LARGE_EVENTS;
   /** UTF-8 bytes of this page's keepalive request in flight: it shares the beacon quota. */
@@ -64,8 +74,14 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
 
   const envelope = (dropped: number) => (first: EventRecord) => envelopeOf(first, dropped, parts());
 
-  /** Sends one payload, and learns from the answer; resolves to what became of its records. */
-  async function send(payload: Payload, dropped: number): Promise<void> {
+  /** The collector may be tried in `ms`; the site's other pages learn it. */
+  function holdOff(ms: number) {
+    retryAt = monotonic() + ms;
+    if (backoff) backoff._write(ms, delay);
+  }
+
+  /** Sends one payload of at most `maxEvents`, and learns from the answer; resolves to what became of its records. */
+  async function send(payload: Payload, dropped: number, maxEvents: number): Promise<void> {
     const sent = payload._records;
     const keepalive = payload._bytes <= BEACON_QUOTA;
     if (keepalive) inflight = payload._bytes;
@@ -75,8 +91,8 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
     const ok = status > 199 && status < 300;
     answered(ok, answer._body, sent[0]);
     if (retryable(status)) {
-      const delay = backoffDelay(attempt++, answer._retryAfter);
-      retryAt = monotonic() + delay;
+      delay = retryDelay(delay, answer._retryAfter);
+      holdOff(delay);
       notBefore = answer._retryAfter && retryAt;
       warn(`${failure(answer)}, retry in ${(delay / 1000).toFixed(1)} s`);
       return;
@@ -85,8 +101,15 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
     const split = refusesSome(status);
     batchLimit = split ? Math.ceil(sent.length / 2) : Math.min(batchLimit * 2, LARGE_EVENTS);
     if (split && sent.length > 1) return;
-    if (ok) attempt = 0;
-    else {
+    if (ok) {
+      // After failures a backlog goes at a pace, a full request at a time, so that a collector coming back is
+      // not knocked over again by every visitor's backlog at once (docs/collector-load.md).
+      if (delay && sent.length == maxEvents) holdOff(paceDelay());
+      else if (delay) {
+        delay = 0;
+        holdOff(0);
+      }
+    } else {
       // Refused for good (401 unknown source, 403, 404...): retrying forever would not mend it.
       warn(`${failure(answer)}: ${sent.length} events dropped`);
     }
@@ -100,7 +123,7 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
         const [records, { dropped }] = await queue._oldest(maxEvents);
         if (!records.length) return true;
         const payload = nextPayload(records, maxEvents, large ? LARGE_BYTES : BEACON_QUOTA, envelope(dropped));
-        if (payload) await send(payload, dropped);
+        if (payload) await send(payload, dropped, maxEvents);
         else {
           // The oldest event does not fit in a request with its envelope (a large init context): it can never
           // be sent, and must not hold up the others.
@@ -130,6 +153,8 @@ export function createDelivery({ _queue: queue, _timeout: timeout, _parts: parts
     _retryIn: () => Math.max(0, retryAt - monotonic()),
     _retryNow(online) {
       retryAt = online ? 0 : notBefore;
+      // Back online, nothing says the collector failed: a backlog goes at full speed.
+      if (online) delay = 0;
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Backoff } from './delivery.js';
 import { count, own } from './read.js';
 import { safely } from './safely.js';
 
@@ -15,25 +16,53 @@ const FAILING_MS = 300_000;
  * at once by a tab that is closing (it cannot wait for IndexedDB). A time ahead of this tab's clock was
  * written by a tab whose clock is wrong: it is no knowledge.
  */
-function read(name: string, now: number): [ok: number, failed: number] {
+function read(name: string, now: number): Health {
   const health = safely(() => JSON.parse(localStorage.getItem(name + ':health')!));
   const time = (key: string) => {
     const at = count(own(health, key));
     return at > now ? 0 : at;
   };
-  return [time('ok'), time('failed')];
+  // The backoff, shared: when the collector may be tried again and the last wait, within a wait's bounds.
+  return { ok: time('ok'), failed: time('failed'), retry: Math.min(count(own(health, 'retry')), now + MAX_WAIT), wait: count(own(health, 'wait'), MAX_WAIT) };
 }
+
+/** What the site's tabs know of the collector (docs/storage.md): when it last took events and last failed, and the backoff. */
+interface Health {
+  ok: number;
+  failed: number;
+  /** When it may be tried again (ms since the epoch), and the last wait after a failure (retry.ts). */
+  retry: number;
+  wait: number;
+}
+
+/** The longest wait there is (retry.ts): a shared backoff further ahead was written by a clock that is wrong. */
+const MAX_WAIT = 600_000;
+
+const write = (name: string, health: Health) => safely(() => localStorage.setItem(name + ':health', JSON.stringify(health)));
 
 /** Notes an answer of the collector (or none: a failure) for every tab of the site. */
 export function noteAnswer(name: string, ok: boolean, now = Date.now()) {
   const health = read(name, now);
-  health[ok ? 0 : 1] = now;
-  safely(() => localStorage.setItem(name + ':health', JSON.stringify({ ok: health[0], failed: health[1] })));
+  health[ok ? 'ok' : 'failed'] = now;
+  write(name, health);
 }
+
+/** The backoff of tracker `name`'s collector, as the pages of the site share it: a new page waits as the page before did. */
+export const sharedBackoff = (name: string): Backoff => ({
+  _read() {
+    const now = Date.now();
+    const { retry, wait } = read(name, now);
+    return [Math.max(0, retry - now), wait];
+  },
+  _write(retryIn, wait) {
+    const now = Date.now();
+    write(name, { ...read(name, now), retry: now + retryIn, wait });
+  },
+});
 
 /** Whether the collector takes events, as the site's tabs know: true, false, or undefined when nobody knows (or only a while ago). */
 export function healthOf(name: string, now = Date.now()): boolean | undefined {
-  const [ok, failed] = read(name, now);
+  const { ok, failed } = read(name, now);
   if (failed && failed >= ok) return failed >= now - FAILING_MS ? false : undefined;
   if (ok >= now - FRESH_MS) return true;
 }

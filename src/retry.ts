@@ -42,13 +42,3 @@ export function retryDelay(last: number, retryAfterMs: number, random = Math.ran
 
 /** Ms before the next full request of a backlog once the collector takes events again after failures: 0 to PACE. */
 export const paceDelay = (random = Math.random()) => PACE * random;
-
-/**
- * The backoff before retryDelay(), for src/drain.ts until it calls retryDelay() with the last wait (a count of
- * failures given to retryDelay would read as a wait of 1 s: docs/collector-load.md, "The drain"): 50 to 100 % of a
- * step doubling from 1 s to 60 s, never before Retry-After, up to ten minutes.
- * @deprecated Use retryDelay(); remove with its last caller.
- */
-export function backoffDelay(attempt: number, retryAfterMs: number, random = Math.random()): number {
-  return Math.min(600_000, Math.max(retryAfterMs, Math.min(60_000, RETRY_BASE * 2 ** attempt) * (0.5 + random / 2)));
-}

@@ -7,7 +7,7 @@ import { createDrainer } from './drainer.js';
 import { collectPath, PROFILE_LESS } from './endpoint.js';
 import { acceptEvent, eventIdOf, readEventOptions, serializeProperties, type Customer, type EventOptions } from './event.js';
 import { createHandOver } from './handover.js';
-import { noteAnswer } from './health.js';
+import { noteAnswer, sharedBackoff } from './health.js';
 import { eventId } from './id.js';
 import { onPageLifecycle } from './lifecycle.js';
 import { fail, show, warner } from './misuse.js';
@@ -175,7 +175,7 @@ function run(config: Config): Running {
   const describeVisitor = () => describe(config, context, visitor._ids(), warn);
   const queue = createQueue(config);
   const parts = () => ({ context, options: config.options, properties: config.properties, visitor: visitor._ids() });
-  const delivery = createDelivery({ _queue: queue, _timeout: config.timeout, _parts: parts, _answered: answered, _warn: warn });
+  const delivery = createDelivery({ _queue: queue, _timeout: config.timeout, _parts: parts, _answered: answered, _warn: warn, _backoff: sharedBackoff(name) });
   const stored = () => !!visitor._session();
   const spills = createSpills(name, queue);
   const batch = createBatch(config, visitor, () => flush());

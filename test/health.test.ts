@@ -2,7 +2,7 @@
 // What the tabs of a site know of the collector's health (src/health.ts): in localStorage, so that a
 // closing tab reads at once what the draining tab learnt.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { healthOf, noteAnswer } from '../src/health';
+import { healthOf, noteAnswer, sharedBackoff } from '../src/health';
 
 const T0 = Date.UTC(2026, 11, 2, 12);
 
@@ -29,7 +29,7 @@ describe('healthOf', () => {
     vi.setSystemTime(T0 + 2000);
     noteAnswer('bt', true);
     expect(healthOf('bt')).toBe(true);
-    expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: T0 + 2000, failed: T0 + 1000 });
+    expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: T0 + 2000, failed: T0 + 1000, retry: 0, wait: 0 });
   });
 
   it('a 2xx older than ten seconds is no knowledge: the collector may have gone down since', () => {
@@ -55,7 +55,7 @@ describe('healthOf', () => {
     localStorage.setItem('bt:health', JSON.stringify({ ok: T0 + 86_400_000 }));
     expect(healthOf('bt')).toBeUndefined();
     noteAnswer('bt', false);
-    expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: 0, failed: T0 });
+    expect(JSON.parse(localStorage.getItem('bt:health')!)).toEqual({ ok: 0, failed: T0, retry: 0, wait: 0 });
   });
 
   it("each tracker knows its own collector's", () => {
@@ -72,5 +72,22 @@ describe('healthOf', () => {
     spoil();
     expect(healthOf('bt')).toBeUndefined();
     expect(() => noteAnswer('bt', true)).not.toThrow();
+  });
+});
+
+describe('sharedBackoff', () => {
+  it('a new page waits as the page before it did: the time left and the last wait, from any tab', () => {
+    sharedBackoff('bt')._write(30_000, 12_000);
+    vi.setSystemTime(T0 + 10_000);
+    expect(sharedBackoff('bt')._read()).toEqual([20_000, 12_000]);
+    vi.setSystemTime(T0 + 40_000);
+    expect(sharedBackoff('bt')._read()).toEqual([0, 12_000]);
+  });
+
+  it('a backoff beyond any wait (a clock that is wrong, a tampered entry) holds ten minutes at most', () => {
+    localStorage.setItem('bt:health', JSON.stringify({ retry: T0 + 86_400_000, wait: 1e12 }));
+    expect(sharedBackoff('bt')._read()).toEqual([600_000, 600_000]);
+    localStorage.setItem('bt:health', JSON.stringify({ retry: 'soon', wait: -5 }));
+    expect(sharedBackoff('bt')._read()).toEqual([0, 0]);
   });
 });

@@ -2,7 +2,7 @@
 // The retry policy: what the tracker makes of each collector answer, and the retry schedule. Why its
 // spread is what it is: docs/collector-load.md.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, PACE, paceDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP, retryDelay } from '../src/retry';
+import { PACE, paceDelay, refusesSome, retryable, retryAfter, RETRY_AFTER_CAP, RETRY_BASE, RETRY_CAP, retryDelay } from '../src/retry';
 
 describe('status tables', () => {
   // [status, retryable, refusesSome, meaning]
@@ -226,38 +226,3 @@ describe('paceDelay: a backlog after failures', () => {
   });
 });
 
-// The drain calls backoffDelay() until it calls retryDelay(): its rules hold while it ships.
-describe('backoffDelay, the policy before (deprecated)', () => {
-  const step = (attempt: number) => Math.min(60_000, RETRY_BASE * 2 ** attempt);
-
-  it.each([
-    [0, 500, 1000],
-    [3, 4000, 8000],
-    [6, 30_000, 60_000], // 64 s capped at 60
-    [1100, 30_000, 60_000], // 2 ** 1100 is Infinity: still capped
-  ])('attempt %i: from %i (random 0) to just under %i (random → 1)', (attempt, low, high) => {
-    expect(backoffDelay(attempt, 0, 0)).toBe(low);
-    expect(backoffDelay(attempt, 0, 0.5)).toBe((low + high) / 2);
-    const top = backoffDelay(attempt, 0, TOP);
-    expect(top).toBeLessThan(high);
-    expect(top).toBeGreaterThan(high - 1);
-  });
-
-  it('with Math.random: within 50-100 % of the step', () => {
-    for (let attempt = 0; attempt < 12; attempt++) {
-      for (let i = 0; i < 100; i++) {
-        const delay = backoffDelay(attempt, 0);
-        expect(delay).toBeGreaterThanOrEqual(step(attempt) / 2);
-        expect(delay).toBeLessThanOrEqual(step(attempt));
-      }
-    }
-  });
-
-  it.each([
-    [0, 5000, 0.5, 5000], // Retry-After longer than the backoff: exactly it
-    [3, 1000, 0.5, 6000], // shorter: the backoff stands
-    [0, 99_999_999_999_000, 0.5, 600_000], // ten minutes at most
-  ])('attempt %i, Retry-After %i ms, random %s → %i ms', (attempt, after, random, delay) => {
-    expect(backoffDelay(attempt, after, random)).toBe(delay);
-  });
-});

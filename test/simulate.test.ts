@@ -71,15 +71,6 @@ describe('a 10 min maintenance: 503s with Retry-After, an HTTP date 5 min ahead'
   });
 });
 
-it('the row "before" is the backoff src/drain.ts calls until it calls retryDelay()', () => {
-  const before = known.before.policy;
-  for (const attempt of [0, 1, 4, 6, 30]) {
-    for (const after of [0, 2000, 45_000, 900_000]) {
-      for (const random of [0, 0.3, 0.999]) expect(before.retryDelay(0, after, random, attempt)).toBe(retry.backoffDelay(attempt, after, random));
-    }
-  }
-});
-
 it('a seed replays a run', () => {
   const { policy } = known.tracker;
   const once = simulate({ visitors: 2000, outage: 600, after: 300 }, policy);

@@ -454,7 +454,7 @@ describe('collector answers', () => {
 
   describe('retries', () => {
     beforeEach(() => {
-      vi.spyOn(Math, 'random').mockReturnValue(0.5); // backoff = 75% of the step: 750 ms, then 1500 ms
+      vi.spyOn(Math, 'random').mockReturnValue(0.5); // decorrelated jitter: 1 s + half of (3 × 1 s - 1 s) = 2 s, then 1 s + half of (3 × 2 s - 1 s) = 3.5 s
     });
 
     it.each<[string, () => Response | Promise<Response>]>([
@@ -470,19 +470,19 @@ describe('collector answers', () => {
       const id = tracker.track('a');
       await tracker.flush();
       expect(requests).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(749);
+      await vi.advanceTimersByTimeAsync(1999);
       await idle();
       expect(requests).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(1);
       await until(() => requests.length == 2, 'the first retry');
-      expect(requests[1].at - requests[0].at).toBe(750);
-      // The second failure doubles the step.
-      await vi.advanceTimersByTimeAsync(1499);
+      expect(requests[1].at - requests[0].at).toBe(2000);
+      // The second failure waits up to three times the first.
+      await vi.advanceTimersByTimeAsync(3499);
       await idle();
       expect(requests).toHaveLength(2);
       await vi.advanceTimersByTimeAsync(1);
       await until(() => requests.length == 3, 'the second retry');
-      expect(requests[2].at - requests[1].at).toBe(1500);
+      expect(requests[2].at - requests[1].at).toBe(3500);
       expect(requests.map(eventIds)).toEqual([[id], [id], [id]]);
       await until(() => !net.fetchStub.mock.results.some((r) => r.type == 'incomplete'));
       await idle();
@@ -490,6 +490,7 @@ describe('collector answers', () => {
     });
 
     it('Retry-After is honoured when longer than the backoff', async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0); // no spread: exactly the Retry-After
       const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
       net.answer = () => answers.shift()!;
       const tracker = await start();
@@ -518,6 +519,7 @@ describe('collector answers', () => {
     });
 
     it("flush() during a collector's Retry-After does not send before it", async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0); // no spread: exactly the Retry-After
       const answers = [status(503, { 'Retry-After': '5' }), tracardi()];
       net.answer = () => answers.shift()!;
       const tracker = await start();
@@ -531,6 +533,55 @@ describe('collector answers', () => {
       await vi.advanceTimersByTimeAsync(1000);
       await until(() => requests.length == 2);
       expect(requests[1].body.events.map((e) => e.type)).toEqual(['a', 'b']);
+    });
+
+    it('a new page waits as the page before it did: the backoff is the site\'s, not each page\'s', async () => {
+      net.answer = () => status(503);
+      const tracker = await start();
+      const id = tracker.track('a');
+      await tracker.flush(); // fails: the next try in 2 s, for every page of the site
+      expect(requests).toHaveLength(1);
+      net.answer = () => tracardi();
+      await vi.advanceTimersByTimeAsync(1000);
+      const next = createTracker({ url: COLLECTOR, source: 'web' } as TrackerOptions); // the next page of the site
+      await next.flush(); // an app's flush skips its own page's backoff, not the one a page before left
+      await idle();
+      expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      await until(() => allSent().includes(id) && requests.length > 1, 'the retry at 2 s');
+    });
+
+    it('after failures, a backlog goes a full request at a time, paced; the last partial request ends the pace', async () => {
+      const answers = [status(503)];
+      net.answer = () => answers.shift() || tracardi();
+      const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
+      Array.from({ length: 2500 }, (_, i) => tracker.track('e', { i }));
+      await tracker.flush(); // the first request fails
+      await vi.advanceTimersByTimeAsync(2000);
+      await until(() => requests.length == 2, 'the retry');
+      expect(requests.map((r) => r.body.events.length)).toEqual([1000, 1000]);
+      await vi.advanceTimersByTimeAsync(14_999); // the pace: up to 30 s, 15 s at this random
+      await idle();
+      expect(requests).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length == 3, 'the paced request');
+      await vi.advanceTimersByTimeAsync(15_000);
+      await until(() => requests.length == 4, 'the last request');
+      expect(requests.map((r) => r.body.events.length)).toEqual([1000, 1000, 1000, 500]);
+      tracker.track('after');
+      await tracker.flush(); // the backlog is gone: no pace
+      expect(requests).toHaveLength(5);
+    });
+
+    it('a backlog after being offline (no failure from the collector) goes at full speed', async () => {
+      net.online = false;
+      const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
+      Array.from({ length: 2500 }, (_, i) => tracker.track('e', { i }));
+      await tracker.flush();
+      net.online = true;
+      window.dispatchEvent(new Event('online'));
+      await until(() => requests.length == 3, 'the backlog');
+      expect(requests.map((r) => r.at - requests[0].at)).toEqual([0, 0, 0]);
     });
 
     it("events wait in the queue while the collector fails, and the 'online' event retries at once", async () => {
@@ -820,7 +871,7 @@ describe('page hidden', () => {
     hide();
     expect(net.sendBeacon).not.toHaveBeenCalled();
     net.answer = () => tracardi();
-    await vi.advanceTimersByTimeAsync(750);
+    await vi.advanceTimersByTimeAsync(2000);
     await until(() => requests.length == 2, 'the retry');
     await until(() => net.fetchStub.mock.results.every((r) => r.type != 'incomplete'));
     await tracker.flush();

@@ -1,5 +1,5 @@
 // The collector side of an outage at internet scale: N visitors' pages, each delivering its queue as
-// src/drain.ts does, with every delay decided by the retry policy it is given (the tracker's own module,
+// src/delivery.ts does, with every delay decided by the retry policy it is given (the tracker's own module,
 // .build/retry.js or src/retry.ts, or an alternative to compare), against a collector of fixed capacity.
 // The model and its assumptions: docs/collector-load.md.
 //
@@ -40,11 +40,11 @@ export const DEFAULTS = {
   latency: 0.1,
   /** The queue's bound per visitor (maxQueueEvents): past it the oldest events are dropped, counted. */
   maxEvents: 10_000,
-  /** Events per request while the page is visible (src/drain.ts). */
+  /** Events per request while the page is visible (src/delivery.ts). */
   batch: 1000,
   /**
    * A new page of a visitor whose drain waits: 'keep' waits as the page before did (the drain's last wait and
-   * retry time kept in the site's storage), 'now' starts afresh and tries at once (src/drain.ts until then).
+   * retry time kept in the site's storage), 'now' starts afresh and tries at once (the tracker before).
    */
   newPage: 'keep',
   seed: 1,
@@ -131,7 +131,7 @@ export function simulate(given, policy) {
   const backlog = new Float64Array(seconds);
   const perSecond = { offered, offeredCost, accepted, acceptedCost, refused, unanswered, delivered: deliveredPerSecond, backlog };
 
-  // A busy visitor's state: their queue, and their page's drain (src/drain.ts's Delivery).
+  // A busy visitor's state: their queue, and their page's drain (src/delivery.ts's Delivery).
   const queued = new Float64Array(N);
   /** Events tracked before the recovery, still in the queue (the oldest: they go first). */
   const old = new Float64Array(N);
