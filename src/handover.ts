@@ -1,7 +1,7 @@
 import { requestSync } from './background-sync.js';
 import type { Batch } from './batch.js';
 import type { Delivery } from './delivery.js';
-import { healthOf } from './health.js';
+import { failing } from './health.js';
 import type { Config } from './options.js';
 import type { Queue } from './queue.js';
 import type { EventRecord } from './record.js';
@@ -49,15 +49,13 @@ export function createHandOver(
     return [records.concat(released, pending), dropped + lost + refused];
   }
 
-  /** The page is hidden, maybe for good: beacons what only it holds, and keeps what the collector may not get. */
+  /**
+   * The page is hidden, maybe for good: beacons what only it holds, and keeps all of it all the same. A
+   * browser says nothing of a beacon's fate (the collector may have failed a moment ago, the browser may drop
+   * it): where the tracker cannot know, it keeps; a collector drops the copy by its id.
+   */
   function hide(records: EventRecord[], dropped: number, key?: string) {
-    // A browser says nothing of a beacon's fate: beaconed events are let go only while the collector is
-    // known to take events; else they are kept as well.
-    const healthy = healthOf(name);
-    if (navigator.onLine && healthy != false) {
-      const rest = delivery._beacon(records);
-      if (healthy) records = rest;
-    }
+    if (navigator.onLine && !failing(name)) delivery._beacon(records);
     if (!records.length && !dropped) return spills._remove(key);
     spills._write(records, dropped, key);
     // Into IndexedDB as well, as far as that gets: a spill outlives a crash only once written to disk, and the

@@ -2,11 +2,6 @@ import type { Backoff } from './delivery.js';
 import { count, own } from './read.js';
 import { safely } from './safely.js';
 
-/**
- * How recent a 2xx must be for a closing tab to let go of what it beacons: seconds, so that a collector
- * failing since is not plausible (docs/delivery.md#a-page-going-away).
- */
-const FRESH_MS = 10_000;
 /** How long a failure keeps a closing tab from beaconing into a collector that is likely still down. */
 const FAILING_MS = 300_000;
 
@@ -60,9 +55,8 @@ export const sharedBackoff = (name: string): Backoff => ({
   },
 });
 
-/** Whether the collector takes events, as the site's tabs know: true, false, or undefined when nobody knows (or only a while ago). */
-export function healthOf(name: string, now = Date.now()): boolean | undefined {
+/** Whether the collector failed since it last took events, in the last five minutes, as the site's tabs know. */
+export function failing(name: string, now = Date.now()): boolean {
   const { ok, failed } = read(name, now);
-  if (failed && failed >= ok) return failed >= now - FAILING_MS ? false : undefined;
-  if (ok >= now - FRESH_MS) return true;
+  return !!failed && failed >= ok && failed >= now - FAILING_MS;
 }

@@ -15,14 +15,20 @@ export interface Meta {
   dropped: number;
   /** When the drain lease runs out (ms since the epoch; 0: free), where there are no Web Locks. */
   lease: number;
+  /**
+   * The keys of the spills moved in last, newest first: a spill whose removal from localStorage did not reach
+   * the disk before a crash is not moved in (and sent) again.
+   */
+  moved: string[];
 }
 
 export interface Queue {
   /**
    * Adds events, and the count of events lost; resolves to the meta after. A hand-over's write is
-   * `abortable`: should the page go away before it commits, `_release` gives its events back.
+   * `abortable`: should the page go away before it commits, `_release` gives its events back. The events of
+   * `spill` are added once, however often it is moved in.
    */
-  _add(records: EventRecord[], dropped: number, abortable?: boolean): Promise<Meta>;
+  _add(records: EventRecord[], dropped: number, abortable?: boolean, spill?: string): Promise<Meta>;
   /** The oldest `count` events for this tracker's collector, and the meta; broken records are removed and counted. */
   _oldest(count: number): Promise<[EventRecord[], Meta]>;
   /** Removes events sent or dropped, and adds `dropped` to the loss count (negative once reported). */
@@ -226,7 +232,11 @@ export function createQueue(
   }
 
   /** Adds events as chunks of one collector and at most WRITE_CHUNK events, one request after the other. */
-  async function addToDatabase(objects: IDBObjectStore, meta: Meta, records: EventRecord[], dropped: number) {
+  async function addToDatabase(objects: IDBObjectStore, meta: Meta, records: EventRecord[], dropped: number, spill?: string) {
+    if (spill) {
+      if (meta.moved.includes(spill)) return meta;
+      meta.moved = [spill].concat(meta.moved.slice(0, MOVED - 1));
+    }
     meta.dropped += dropped;
     for (let start = 0; start < records.length; ) {
       let end = start + 1;
@@ -251,11 +261,11 @@ export function createQueue(
   }
 
   return {
-    _add(records, dropped, abortable) {
+    _add(records, dropped, abortable, spill) {
       const write: Write = { _records: records, _dropped: dropped };
       if (abortable) writes.add(write);
       return change(
-        (objects, meta) => addToDatabase(objects, meta, records, dropped),
+        (objects, meta) => addToDatabase(objects, meta, records, dropped, spill),
         (meta) => addToMemory(meta, records, dropped),
         write,
       ).finally(() => writes.delete(write));
@@ -351,7 +361,17 @@ export function createQueue(
   };
 }
 
-/** The meta as stored, checked: numbers from 0 (the lease is checked where it is read). */
+/** The spill keys the meta remembers. */
+const MOVED = 50;
+
+/** The meta as stored, checked: numbers from 0 (the lease is checked where it is read), spill keys as strings. */
 function readMeta(value: unknown): Meta {
-  return { count: count(own(value, 'count')), bytes: count(own(value, 'bytes')), dropped: count(own(value, 'dropped')), lease: count(own(value, 'lease')) };
+  const moved = own(value, 'moved');
+  return {
+    count: count(own(value, 'count')),
+    bytes: count(own(value, 'bytes')),
+    dropped: count(own(value, 'dropped')),
+    lease: count(own(value, 'lease')),
+    moved: Array.isArray(moved) ? moved.filter((key) => typeof key == 'string').slice(0, MOVED) : [],
+  };
 }

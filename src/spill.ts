@@ -64,7 +64,7 @@ export function createSpills(name: string, queue: Queue): Spills {
     for (const key of spillKeys()) {
       const spill = read(key);
       if (!spill) continue; // another tracker's
-      await queue._add(spill[0], spill[1]);
+      await queue._add(spill[0], spill[1], false, key);
       remove(key);
     }
   }

@@ -465,6 +465,23 @@ describe('spills: what a closing page leaves in localStorage', () => {
     expect(spillKeys()).toEqual([]);
   });
 
+  it('a spill moved in and sent, whose removal did not reach the disk before a crash, is not moved in and sent again', async () => {
+    vi.stubGlobal('localStorage', fakeLocalStorage());
+    const store = freshStore();
+    const spilled = records('a', 'b');
+    spillsOf(queueOn(store))._write(spilled, 0);
+    const [key] = spillKeys();
+    const value = localStorage.getItem(key)!;
+    const page = queueOn(store);
+    await spillsOf(page)._moveToQueue();
+    await page._remove((await oldest(page, 10))[0], 0); // delivered
+    localStorage.setItem(key, value); // the crash: localStorage as it was on disk
+    const relaunched = queueOn(store);
+    await spillsOf(relaunched)._moveToQueue();
+    expect(await oldest(relaunched, 10)).toEqual([[], 0]);
+    expect(spillKeys()).toEqual([]);
+  });
+
   it("a tracker named like the spills' prefix keeps its own entries: its consent, customer and health are no spills", async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const own = { 'beacon-tracker': 'x', 'beacon-tracker:consent': '1', 'beacon-tracker:customer': '{"id":"c"}', 'beacon-tracker:health': '{"ok":1}' };
