@@ -56,9 +56,10 @@ export function createBatch(
     },
     _push(id, event, path, now) {
       const session = visitor._session();
+      const time = Date.now();
       // Events of one millisecond get fractions of it, in the order they were tracked.
-      lastAt = Math.max(Date.now(), lastAt + 0.001);
-      pending.push({ id, url, source, session: session ? session._touch(lastAt) : '', profile: session && session._profile, event, at: lastAt, path });
+      lastAt = Math.max(time, lastAt + 0.001);
+      pending.push({ id, url, source, session: session ? session._touch(time) : '', profile: session && session._profile, event, at: lastAt, path });
       arm(now || immediate || pending.length >= batchSize ? 0 : flushInterval);
     },
     _refuse() {
@@ -66,7 +67,7 @@ export function createBatch(
     },
     _resume() {
       const session = visitor._session()!;
-      for (const record of pending) record.session = session._touch(record.at);
+      for (const record of pending) record.session = session._touch(Math.floor(record.at));
       if (pending.length) arm(0);
     },
     _empty() {

@@ -150,8 +150,9 @@ export function checkEvent({ type, properties, eventOptions: { mode, time, custo
   }
   const date = property('date');
   if (time !== undefined || date === undefined) return +(time || Date.now());
-  const at = Date.parse(date);
-  if (typeof date != 'string' || !(at >= 0)) fail(`track(): date ${show(date)} is not a date (DM Hub's: 2017-06-07T12:20:20Z)`);
+  // DM Hub's form, a string (2017-06-07T12:20:20Z), or a Date.
+  const at = date instanceof Date ? +date : typeof date == 'string' ? Date.parse(date) : NaN;
+  if (!(at >= 0)) fail(`track(): date ${show(date)} is not a date (DM Hub's: 2017-06-07T12:20:20Z)`);
   return at;
 }
 

@@ -144,6 +144,9 @@ describe('DM Hub: the fields as its users write them', () => {
     expect(sentEvents()[0].time.create).toBe(new Date(T0 - 1000).toISOString());
     expect(() => tracker.track('c_visit', { date: 'yesterday' })).toThrow("track(): date 'yesterday' is not a date (DM Hub's: 2017-06-07T12:20:20Z)");
     expect(() => tracker.track('c_visit', { date: 1496806980000 })).toThrow('is not a date');
+    tracker.track('c_visit', { date: new Date('2017-06-07T03:43:00Z') }); // a Date, as JavaScript writes one
+    await tracker.flush();
+    expect(sentEvents()[1].time.create).toBe('2017-06-07T03:43:00.000Z');
   });
 
   it('a custom type keeps five properties of its own beside DM Hub fields; a sixth is a TypeError naming them', async () => {

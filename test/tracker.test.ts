@@ -918,6 +918,15 @@ describe('page hidden', () => {
     expect(allSent()).toContain(id);
   });
 
+  it('events of one millisecond (their order kept in fractions of it) leave the stored activity a whole number', async () => {
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    for (let i = 0; i < 5; i++) tracker.track('same-ms');
+    hide(); // writes the session at once
+    const value = decodeURIComponent(document.cookie.match(/(?:^|; )bt=([^;]+)/)![1]);
+    expect(value).toMatch(/^[0-9a-f-]{36}\.[0-9a-z]+\.p1$/);
+    expect(localStorage.getItem('bt')).toBe(value);
+  });
+
   it('the session is written on hide', async () => {
     const tracker = await start({ flushInterval: 60_000 });
     await vi.advanceTimersByTimeAsync(5000);

@@ -16,14 +16,18 @@ export type Fault =
   | { mode: 'slow'; delayMs: number }
   | { mode: 'drop' };
 
-/** The tracker's backoff (src/transport.ts, docs/delivery.md): 1 s doubling to 60 s, each step taken at 50 to 100%. */
+/**
+ * The tracker's backoff (src/retry.ts, docs/delivery.md): decorrelated jitter, each wait from 1 s to three
+ * times the one before (3 s at first), capped at five minutes.
+ */
 export const RETRY_BASE = 1000;
-export const RETRY_CAP = 60_000;
+export const RETRY_CAP = 300_000;
 /** Request latency and timer slack allowed on top of a backoff delay, on a slow 2-core CI machine. */
 export const SLACK = 400;
-/** The shortest wait the backoff allows after `failures` failures in a row (jitter at its low end). */
-export const minDelay = (failures: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** (failures - 1)) * 0.5;
-export const maxDelay = (failures: number) => Math.min(RETRY_CAP, RETRY_BASE * 2 ** (failures - 1));
+/** The shortest wait after a failure. */
+export const MIN_DELAY = RETRY_BASE;
+/** The longest wait after a failure, given the wait before it (`previous`, 0 for the first). */
+export const maxDelay = (previous: number) => Math.min(RETRY_CAP, 3 * Math.max(previous, RETRY_BASE));
 
 /**
  * Tracks `count` events of `type` with properties `{ seq }` from `from` on, in one go, through the page's
