@@ -333,9 +333,10 @@ export function createCollector({
 
   /**
    * Notes in `record` whether its answer reached the connection: delivered once its last byte is written,
-   * not delivered when the connection closes first (hang, drop, cut, a client that gave up on a slow answer).
-   * A retry of events whose answer was delivered to a page that lived on is a duplicate the client could
-   * have avoided; of events whose answer was not, one it could not.
+   * not delivered when the connection closes first (hang, drop, cut, a client that gave up on a slow answer
+   * and closed it). A client that gives up may also leave the connection open (Chromium does, for an aborted
+   * keepalive request): the answer is then delivered, and never read. A retry of events whose answer a page
+   * read is a duplicate the client could have avoided; of events whose answer it did not, one it could not.
    */
   function watchAnswer(record, res) {
     res.on('finish', () => {

@@ -24,7 +24,8 @@ import { appendLines, replayLines } from './json-lines.mjs';
  * @property {string} body            the raw text, cut at {@link RAW_BODY_LIMIT} bytes
  * @property {boolean} bodyTruncated
  * @property {boolean | null} delivered  whether the answer's last byte was written before the connection
- *   closed; null while it is pending. Known after the record is logged: in memory only, not in raw.jsonl
+ *   closed (not whether the client still read it); null while it is pending. Known after the record is
+ *   logged: in memory only, not in raw.jsonl
  * @property {string | null} answeredAt ISO time the answer was written, if it was
  */
 

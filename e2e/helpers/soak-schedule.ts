@@ -86,8 +86,8 @@ function drawFault(random: ReturnType<typeof seeded>): SoakFault {
       return { mode: '429', retryAfter: random.int(2, 4), httpDate: true };
     case 'hang':
       return { mode: 'hang' };
-    case 'slow': // answered before the tracker gives up: its answer counts
-      return { mode: 'slow', delayMs: random.int(200, SOAK_TIMEOUT - 1200) };
+    case 'slow': // answered well before the tracker gives up: its answer counts (see UNREAD_AFTER in soak-verdict.ts)
+      return { mode: 'slow', delayMs: random.int(200, SOAK_TIMEOUT - 1800) };
     case 'slower': // answered after it gave up: stored, never confirmed
       return { mode: 'slow', delayMs: random.int(SOAK_TIMEOUT + 1000, SOAK_TIMEOUT + 3000) };
     case 'cut':

@@ -8,20 +8,27 @@
  *
  * A copy of an event is a request that stored it (a 2xx, whether or not its answer left). A copy is confirmed
  * when the page knew of it: a fetch whose answer was delivered to its page while that page lived on (GRACE
- * ms before it went away), or a beacon whose events the page let go (not kept in a spill: it took the
+ * ms before it went away) and had not given up on it (UNREAD_AFTER), or a beacon whose events the page let go (not kept in a spill: it took the
  * beacon for delivered). Every copy after a confirmed one is an unexplained duplicate; a copy after copies
  * none of which was confirmed (cut, answered after the page gave up or went away, a beacon also kept) is
  * explained, and counted by why.
  */
 import type { RawRecord, StoredEvent } from './collector';
 import { idsInBody } from './faults';
-import { describeFault, type SoakFault } from './soak-schedule';
+import { describeFault, SOAK_TIMEOUT, type SoakFault } from './soak-schedule';
 
 /** The tracker's flush interval (the default, on soak.html) and the margin for the write it starts. */
 export const FLUSH_INTERVAL = 1000;
 export const FLUSH_MARGIN = 500;
 /** An answer delivered this little before its page went away may not have been acted on (the queue's delete). */
 export const GRACE = 500;
+/**
+ * An answer written this long after its request arrived may have come after the page gave up (its timeout
+ * runs from before the request left): it counts as unread. Chromium keeps an aborted keepalive request's
+ * connection open, so the collector sees such an answer delivered. Slow answers meant to be read come well
+ * before (soak-schedule.ts).
+ */
+export const UNREAD_AFTER = SOAK_TIMEOUT - 1000;
 
 export interface Load {
   load: string;
@@ -72,7 +79,7 @@ export interface Verdict {
   /** Only in a page's memory when the browser was killed; `arrived` of them arrived all the same. */
   exempt: { count: number; arrived: number };
   explained: Map<string, number>;
-  unexplained: Array<{ id: string; copy: RawRecord; after: RawRecord; burst: Burst }>;
+  unexplained: Array<{ id: string; copy: RawRecord; after: RawRecord; burst: Burst; cause: string }>;
   errors: string[];
 }
 
@@ -117,6 +124,7 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
       return { confirmed: false, why: `an answer that never left (${faultAt(arrived)})` };
     }
     if (time(record.answeredAt) > end - GRACE) return { confirmed: false, why: `an answer as its page went away (${load.end!.how})` };
+    if (time(record.answeredAt) - time(record.at) > UNREAD_AFTER) return { confirmed: false, why: `an answer after the page's timeout (${faultAt(time(record.at))})` };
     return { confirmed: true };
   }
 
@@ -150,7 +158,7 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
       let lastWhy = '';
       for (const [i, record] of list.entries()) {
         if (i > 0) {
-          if (confirmedCopy) verdict.unexplained.push({ id, copy: record, after: confirmedCopy, burst });
+          if (confirmedCopy) verdict.unexplained.push({ id, copy: record, after: confirmedCopy, burst, cause: duplicateCause(id, confirmedCopy, record, burst) });
           else verdict.explained.set(lastWhy, (verdict.explained.get(lastWhy) ?? 0) + 1);
         }
         const { confirmed, why } = confirmation(record, id);
@@ -160,6 +168,16 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
     }
   }
   return verdict;
+
+  /** Why an event the page knew delivered went again, as far as the log tells. */
+  function duplicateCause(id: string, confirmed: RawRecord, again: RawRecord, burst: Burst): string {
+    const kill = log.kills.find((at) => at > time(confirmed.at) && at < time(again.at));
+    const spilled = spilledBy.get(burst.load)?.has(id);
+    if (kill !== undefined && spilled) return 'its spill was taken into IndexedDB and delivered before a kill, and was back in localStorage after it';
+    if (kill !== undefined) return 'delivered and deleted from IndexedDB before a kill, queued again after it';
+    if (isBeacon(confirmed) && !isBeacon(again)) return 'beaconed and let go by its closing page, and in IndexedDB as well';
+    return 'unknown';
+  }
 
   /** What became of a lost event, as far as the log and the raw log tell. */
   function lossCause(id: string, burst: Burst, load: Load): string {
@@ -198,18 +216,18 @@ export function describeVerdict(verdict: Verdict, log: SoakLog): string {
   }
   const byPair = new Map<string, typeof verdict.unexplained>();
   for (const dup of verdict.unexplained) {
-    const key = `${dup.after.seq}→${dup.copy.seq}`;
+    const key = `${dup.after.seq}→${dup.copy.seq}: ${dup.cause}`;
     byPair.set(key, [...(byPair.get(key) ?? []), dup]);
   }
   for (const dups of byPair.values()) {
-    const { after, copy, burst } = dups[0];
+    const { after, copy, burst, cause } = dups[0];
     const sender = (record: RawRecord) => {
       const end = log.loads.get(loadOf(record) ?? '')?.end;
       const answered = time(record.answeredAt);
       const fate = end ? (isBeacon(record) ? `, ${end.how}` : `, answered ${end.at - answered} ms before the page's ${end.how}`) : '';
       return `#${record.seq} ${isBeacon(record) ? 'beacon' : 'fetch'} of page ${loadOf(record) ?? '?'} at ${record.at.slice(11, 23)}${fate}`;
     };
-    lines.push(`  DUPLICATE ×${dups.length} (tracked on page ${burst.load}): confirmed by ${sender(after)} → ${after.status}, sent again by ${sender(copy)} (e.g. ${dups[0].id})`);
+    lines.push(`  DUPLICATE ×${dups.length} (tracked on page ${burst.load}): confirmed by ${sender(after)} → ${after.status}, sent again by ${sender(copy)}: ${cause} (e.g. ${dups[0].id})`);
   }
   for (const error of verdict.errors) lines.push(`  PAGE ERROR: ${error}`);
   return lines.join('\n');
