@@ -86,6 +86,7 @@ async function soak(seed: number, duration: number) {
     for (const text of texts) addNote(JSON.parse(text));
   }
   async function open(tab: number) {
+    if (offline) throw new Error('the schedule opens a page offline: the site is unreachable then (a bug of soak-schedule.ts)');
     const page = await browser.newPage(suite.page(`/e2e/soak.html?tab=${tab}`));
     const load = await page.evaluate(() => soakLoad);
     log.loads.set(load, { load, tab, opened: Date.now() });

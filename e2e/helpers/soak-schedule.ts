@@ -42,7 +42,7 @@ export type SoakFault =
   | { mode: 'drop' }
   | { mode: 'down' };
 
-/** One step, `at` ms after the start. `count`: events a tab tracks (before it reloads or closes, if it does). */
+/** One step, `at` ms after the start. `count`: events a tab tracks (right before it reloads or closes, if it does). */
 export type Action = { at: number } & (
   | { do: 'open'; tab: number }
   | { do: 'track'; tab: number; count: number; flush: boolean }
@@ -170,14 +170,15 @@ export function soakSchedule(seed: number, duration: number): Action[] {
       open = [];
       relaunching = kills[killed];
     }
+    const online = !offline(at);
     if (relaunching) {
-      if (at < relaunching.relaunch + 100) continue;
+      // The relaunched browser opens its pages once it is up, and online (the site is unreachable offline).
+      if (at < relaunching.relaunch + 100 || !online) continue;
       relaunching = undefined;
       openTab(at);
       if (random.chance(0.5)) openTab(at);
       continue;
     }
-    const online = !offline(at);
     const tab = open[random.int(0, Math.max(0, open.length - 1))];
     // A tab that tracks and closes a second or three before a kill.
     const upcoming = kills.find((kill) => kill.at - at >= 1000 && kill.at - at <= 3000 && !closedBefore.has(kill.at));
@@ -200,7 +201,7 @@ export function soakSchedule(seed: number, duration: number): Action[] {
     if (what == 'open') openTab(at);
     else if (what == 'track') actions.push({ at, do: 'track', tab, count: drawCount(random), flush: random.chance(0.2) });
     else {
-      actions.push({ at, do: what, tab, count: random.chance(0.5) ? random.int(1, 30) : 0 });
+      actions.push({ at, do: what, tab, count: random.chance(0.5) ? drawCount(random) : 0 });
       if (what == 'close') open = open.filter((other) => other != tab);
     }
   }
