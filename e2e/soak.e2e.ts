@@ -36,8 +36,18 @@ const STEP_TIMEOUT = 30_000;
 const DRAIN_TIMEOUT = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms))]);
+/** `promise`, or a failure naming `what` after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('seeded fault soak', () => {
   for (const { seed, seconds } of runs) {
@@ -185,7 +195,10 @@ async function soak(seed: number, duration: number) {
   // The end: the collector healthy, online, every page's events handed over, and a new page that drains
   // until the queue and the spills are empty.
   await collector();
-  if (offline) await browser!.setOffline(false);
+  if (offline) {
+    offline = false;
+    await browser!.setOffline(false);
+  }
   for (const { page } of tabs.values()) await within(page.evaluate(() => tracker.flush()), STEP_TIMEOUT, 'a flush');
   const final = await open(lastTab + 1);
   const left = async () => {
