@@ -45,13 +45,15 @@ export interface Burst {
   at: number;
 }
 
-/** A note of soak.js: `hide` has `spilled` and `onLine`; `error` has `message`. */
+/** A note of soak.js: `hide` has `spilled`, `onLine` and `health`; `error` has `message`. */
 export interface Note {
   kind: string;
   load: string;
   n: number;
   at?: number;
   onLine?: boolean;
+  /** `<name>:health` as the page read it when it was hidden (docs/storage.md). */
+  health?: string | null;
   spilled?: string[];
   message?: string;
 }
@@ -96,11 +98,14 @@ const isBeacon = (record: RawRecord) => 'beacon' in record.query;
 
 export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: string) => StoredEvent | undefined): Verdict {
   const spilledBy = new Map<string, Set<string>>();
+  /** The first hide note of each page: online or not, and the collector's health as the page read it. */
+  const hideOf = new Map<string, Note>();
   for (const note of log.notes) {
     if (note.kind != 'hide') continue;
     const set = spilledBy.get(note.load) ?? new Set<string>();
     for (const id of note.spilled ?? []) set.add(id);
     spilledBy.set(note.load, set);
+    if (!hideOf.has(note.load) || hideOf.get(note.load)!.n > note.n) hideOf.set(note.load, note);
   }
   const faultAt = (at: number) => {
     let current: SoakFault | undefined;
@@ -173,10 +178,21 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
   function duplicateCause(id: string, confirmed: RawRecord, again: RawRecord, burst: Burst): string {
     const kill = log.kills.find((at) => at > time(confirmed.at) && at < time(again.at));
     const spilled = spilledBy.get(burst.load)?.has(id);
+    if (isBeacon(confirmed) && !isBeacon(again)) return 'beaconed and let go by its closing page, and in IndexedDB as well (a hand-over under way when it closed?)';
     if (kill !== undefined && spilled) return 'its spill was taken into IndexedDB and delivered before a kill, and was back in localStorage after it';
     if (kill !== undefined) return 'delivered and deleted from IndexedDB before a kill, queued again after it';
-    if (isBeacon(confirmed) && !isBeacon(again)) return 'beaconed and let go by its closing page, and in IndexedDB as well';
     return 'unknown';
+  }
+
+  /** The health a closing page read (`<name>:health`, docs/storage.md), as ages. */
+  function healthAge(hide: Note): string {
+    try {
+      const { ok, failed } = JSON.parse(hide.health!) as { ok?: number; failed?: number };
+      const age = (at?: number) => (at === undefined ? 'never' : `${hide.at! - at} ms before`);
+      return `last 2xx ${age(ok)}, last failure ${age(failed)}`;
+    } catch {
+      return 'no health noted';
+    }
   }
 
   /** What became of a lost event, as far as the log and the raw log tell. */
@@ -187,7 +203,11 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
     const killAfter = log.kills.find((kill) => kill >= burst.at);
     const end = load.end ? `${load.end.how} ${load.end.at - burst.at} ms after tracking` : 'still open';
     const seen = requests.length ? `carried by ${requests.map((r) => `#${r.seq}${isBeacon(r) ? ' beacon' : ''} → ${r.status}${r.delivered ? '' : ' (undelivered)'}`).join(', ')}` : 'never sent';
-    if (beacons.length && !spilled && spilledBy.has(load.load)) return `beaconed by its closing page into a failing collector (${faultAt(time(beacons[0].at))}) and not kept; ${seen}`;
+    const hide = hideOf.get(load.load);
+    if (hide && hide.onLine && !spilled && load.end && load.end.how != 'kill') {
+      const state = beacons.length ? faultAt(time(beacons[0].at)) : faultAt(load.end.at);
+      return `let go by its closing page (${load.end.how}), which read the collector as healthy (${healthAge(hide)}) and beaconed it while the collector was ${state}; ${seen}`;
+    }
     if (spilled && killAfter !== undefined && load.end && load.end.at <= killAfter) {
       return `kept in its closing page's spill (localStorage), then the browser was killed ${killAfter - load.end.at} ms after the page went (${end}); ${seen}`;
     }
