@@ -3,8 +3,9 @@
  * run. Four streams, merged in time: the collector's faults, the network going offline, the browser killed
  * (SIGKILL) and relaunched on its profile, and a user's tabs (opened, tracking bursts, reloaded, closed).
  * The tabs' stream knows the others: no page is opened or reloaded offline (the site is unreachable then
- * too), nothing happens between a kill and the relaunch, and before some kills a tab tracks and closes,
- * offline or not, a second or three before it (what a closing tab leaves in localStorage is at risk then).
+ * too), nothing happens between a kill and the relaunch, and before most kills a tab tracks and closes,
+ * offline or not, a second or three before it, the others idle until the kill half of the time (what a
+ * closing tab leaves in localStorage is at risk then).
  */
 
 /** A PRNG of 32-bit state (mulberry32): the same seed, the same numbers, everywhere. */
@@ -165,6 +166,7 @@ export function soakSchedule(seed: number, duration: number): Action[] {
   let killed = 0; // kills that happened so far
   let relaunching: { at: number; relaunch: number } | undefined;
   const closedBefore = new Set<number>(); // kills a tab already closed before
+  let quietUntil = 0; // after some of those closes, the other tabs do nothing until the kill
   for (let at = 200; at < duration; at += random.chance(0.1) ? random.int(1000, 3000) : random.int(150, 900)) {
     for (; killed < kills.length && kills[killed].at <= at; killed++) {
       open = [];
@@ -179,13 +181,16 @@ export function soakSchedule(seed: number, duration: number): Action[] {
       if (random.chance(0.5)) openTab(at);
       continue;
     }
+    if (at < quietUntil) continue;
     const tab = open[random.int(0, Math.max(0, open.length - 1))];
-    // A tab that tracks and closes a second or three before a kill.
+    // A tab that tracks and closes a second or three before a kill; in half of the cases nothing else happens
+    // in the tabs until the kill (no hand-over of another tab takes the closed one's spill into IndexedDB).
     const upcoming = kills.find((kill) => kill.at - at >= 1000 && kill.at - at <= 3000 && !closedBefore.has(kill.at));
     if (upcoming && open.length && random.chance(0.7)) {
       closedBefore.add(upcoming.at);
       actions.push({ at, do: 'close', tab, count: random.int(5, 25) });
       open = open.filter((other) => other != tab);
+      if (random.chance(0.5)) quietUntil = upcoming.at;
       continue;
     }
     if (!open.length) {
