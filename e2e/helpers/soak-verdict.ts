@@ -8,10 +8,10 @@
  *
  * A copy of an event is a request that stored it (a 2xx, whether or not its answer left). A copy is confirmed
  * when the page knew of it: a fetch whose answer was delivered to its page while that page lived on (GRACE
- * ms before it went away) and had not given up on it (UNREAD_AFTER), or a beacon whose events the page let go (not kept in a spill: it took the
- * beacon for delivered). Every copy after a confirmed one is an unexplained duplicate; a copy after copies
- * none of which was confirmed (cut, answered after the page gave up or went away, a beacon also kept) is
- * explained, and counted by why.
+ * ms before it went away) and had not given up on it (UNREAD_AFTER), or a beacon whose events the page let
+ * go (kept in no spill: it took the beacon for delivered) and whose answer was delivered. Every copy after a
+ * confirmed one is an unexplained duplicate; a copy after copies none of which was confirmed (cut, answered
+ * after the page gave up or went away, a beacon also kept) is explained, and counted by why.
  */
 import type { RawRecord, StoredEvent } from './collector';
 import { idsInBody } from './faults';
@@ -120,7 +120,10 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
     if (isBeacon(record)) {
       const spilled = spilledBy.get(load.load);
       if (!spilled) return { confirmed: false, why: "a beacon of a page whose hide note was lost (it may have kept the events)" };
-      return spilled.has(id) ? { confirmed: false, why: 'a beacon whose events the page kept as well (collector health unknown)' } : { confirmed: true };
+      if (spilled.has(id)) return { confirmed: false, why: 'a beacon whose events the page kept as well (collector health unknown)' };
+      // Chromium sends a request again, by itself, when a reused connection closes unanswered.
+      if (!record.delivered) return { confirmed: false, why: `a beacon whose answer never left (${faultAt(time(record.at))}): the browser may send it again` };
+      return { confirmed: true };
     }
     const end = load.end ? load.end.at : Infinity;
     if (!record.delivered) {
