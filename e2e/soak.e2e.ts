@@ -16,7 +16,7 @@ import { describe, it } from 'vitest';
 import { queueEntries, type Page, type PageLog, type ProfileBrowser } from './driver';
 import { requires } from './helpers/requires';
 import { useSuite } from './helpers/site';
-import { MAX_TABS, soakSchedule, summarize, type Action, type SoakFault } from './helpers/soak-schedule';
+import { soakSchedule, summarize, type Action, type SoakFault } from './helpers/soak-schedule';
 import { describeVerdict, soakVerdict, type Note, type SoakLog } from './helpers/soak-verdict';
 import { waitFor, waitForQuiet } from './helpers/wait';
 
