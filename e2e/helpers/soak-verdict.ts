@@ -212,7 +212,8 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
       return `let go by its closing page (${load.end.how}), which read the collector as healthy (${healthAge(hide)}) and beaconed it while the collector was ${state}; ${seen}`;
     }
     if (spilled && killAfter !== undefined && load.end && load.end.at <= killAfter) {
-      return `kept in its closing page's spill (localStorage), then the browser was killed ${killAfter - load.end.at} ms after the page went (${end}); ${seen}`;
+      const network = hide ? (hide.onLine ? 'online' : 'offline') : 'network unknown';
+      return `kept in its closing page's spill (localStorage, ${network}), then the browser was killed ${killAfter - load.end.at} ms after the page went (${end}); ${seen}`;
     }
     if (load.end?.how == 'kill') return `in a page open until the kill, tracked ${load.end.at - burst.at} ms before it (past the flush interval); ${seen}`;
     return `${end}${spilled ? ', spilled' : ''}; ${seen}`;
