@@ -45,7 +45,7 @@ export interface Burst {
   at: number;
 }
 
-/** A note of soak.js: `hide` has `spilled`, `onLine` and `health`; `error` has `message`. */
+/** A note of soak.js: `hide` (and `pagehide-visible`) has `spilled`, `onLine` and `health`; `error` has `message`. */
 export interface Note {
   kind: string;
   load: string;
@@ -182,6 +182,12 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
     const kill = log.kills.find((at) => at > time(confirmed.at) && at < time(again.at));
     const spilled = spilledBy.get(burst.load)?.has(id);
     if (isBeacon(confirmed) && !isBeacon(again)) return 'beaconed and let go by its closing page, and in IndexedDB as well (a hand-over under way when it closed?)';
+    if (!isBeacon(confirmed) && isBeacon(again) && loadOf(again) == burst.load) {
+      const early = log.notes.some((note) => note.kind == 'pagehide-visible' && note.load == burst.load && note.spilled?.includes(id));
+      return early
+        ? "spilled at its page's pagehide (still visible), taken into IndexedDB and sent by another tab, then beaconed at the page's visibilitychange"
+        : 'in IndexedDB and sent by another tab, then beaconed by the page that tracked it as it closed (a hand-over it took for under way?)';
+    }
     if (kill !== undefined && spilled) return 'its spill was taken into IndexedDB and delivered before a kill, and was back in localStorage after it';
     if (kill !== undefined) return 'delivered and deleted from IndexedDB before a kill, queued again after it';
     return 'unknown';

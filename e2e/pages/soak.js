@@ -7,8 +7,9 @@
 //   URL cross-origin): the collector's raw log then says which load sent what.
 // - Its beacons: sendBeacon adds `beacon` to the URL's query, so the raw log tells a beacon from a fetch.
 // - What it threw and did not catch, as errors.js keeps it.
-// - When it is hidden, once the tracker's own handlers ran: whether it was online, and the events kept in
-//   spills (localStorage). What the tracker beaconed and did not keep, it took for delivered.
+// - When it is hidden, once the tracker's own handlers ran: whether it was online, the collector's health
+//   as the tracker read it, and the events kept in spills (localStorage). What the tracker beaconed and did
+//   not keep, it took for delivered. Likewise at a pagehide that comes while the page is still visible.
 (() => {
   const params = new URLSearchParams(location.search);
   const tab = params.get('tab') || '';
@@ -54,8 +55,11 @@
     return ids;
   };
   const hidden = (event) => {
-    if (document.visibilityState != 'hidden') return;
-    note({ kind: 'hide', on: event.type, at: Date.now(), onLine: navigator.onLine, health: localStorage.getItem('bt:health'), spilled: spilled() }, true);
+    const entry = { at: Date.now(), onLine: navigator.onLine, health: localStorage.getItem('bt:health'), spilled: spilled() };
+    // A pagehide while still visible (closing or reloading here fires it before visibilitychange): the
+    // tracker only spills then, and decides at the visibilitychange that follows.
+    if (document.visibilityState != 'hidden') note({ kind: 'pagehide-visible', ...entry }, true);
+    else note({ kind: 'hide', on: event.type, ...entry }, true);
   };
   // Registered once the tracker's script has run, so that these run after its own handlers.
   addEventListener('DOMContentLoaded', () => {
