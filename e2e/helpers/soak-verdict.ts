@@ -154,10 +154,9 @@ export function soakVerdict(log: SoakLog, rawLog: RawRecord[], stored: (id: stri
       verdict.tracked++;
       if (memoryOnly) {
         verdict.exempt.count++;
-        if (stored(id)) verdict.exempt.arrived++;
-        continue;
-      }
-      if (!stored(id)) {
+        if (!stored(id)) continue;
+        verdict.exempt.arrived++;
+      } else if (!stored(id)) {
         verdict.lost.push({ id, cause: lossCause(id, burst, load), burst });
         continue;
       }
