@@ -11,6 +11,8 @@ declare global {
   const trackers: { a: Tracker; b: Tracker };
   /** The SPA fixture's app (spa.app.js): the ESM build bundled. */
   const app: { ready: boolean; navigate(path: string, title: string): void; track(type: string, properties?: object): string; flush(): Promise<void> };
+  /** The id of this load of soak.html (soak.js). */
+  const soakLoad: string;
   /** What the page threw and did not catch (errors.js). */
   const errors: string[];
   /** The CSP violations the page reported (csp.js). */

@@ -10,10 +10,14 @@ import { createRawLog, RAW_BODY_LIMIT } from './raw-log.mjs';
 /**
  * @typedef {{ mode: 'ok' }
  *   | { mode: 'status', status: number }
- *   | { mode: '429', retryAfter: number }
+ *   | { mode: '429', retryAfter?: number, httpDate?: boolean }
  *   | { mode: 'hang' }
  *   | { mode: 'slow', delayMs: number }
- *   | { mode: 'drop' }} Fault
+ *   | { mode: 'drop' }
+ *   | { mode: 'cut' }} Fault
+ * `429` sends `Retry-After: <retryAfter>` in seconds, as an HTTP date that many seconds ahead with `httpDate`,
+ * and no Retry-After without `retryAfter`. `cut` stores the events, then closes the connection unanswered:
+ * the client cannot know that they arrived.
  */
 
 /** @typedef {{ status: number, body: unknown, headers?: Record<string, string> }} Reply */
@@ -25,9 +29,10 @@ const OK = Object.freeze({ mode: 'ok' });
 /** @param {Fault} fault @returns {Fault} */
 function checkFault(fault) {
   const valid = isObject(fault) && (
-    fault.mode === 'ok' || fault.mode === 'hang' || fault.mode === 'drop'
+    fault.mode === 'ok' || fault.mode === 'hang' || fault.mode === 'drop' || fault.mode === 'cut'
     || (fault.mode === 'status' && Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)
-    || (fault.mode === '429' && Number.isFinite(fault.retryAfter) && fault.retryAfter >= 0)
+    || (fault.mode === '429' && (fault.retryAfter === undefined || (Number.isFinite(fault.retryAfter) && fault.retryAfter >= 0))
+      && (fault.httpDate === undefined || typeof fault.httpDate === 'boolean'))
     || (fault.mode === 'slow' && Number.isFinite(fault.delayMs) && fault.delayMs >= 0));
   if (!valid) throw new TypeError(`Invalid fault ${JSON.stringify(fault)}`);
   return Object.freeze({ ...fault });
@@ -265,6 +270,7 @@ export function createCollector({
    */
   async function ingest(req, res, url, accept) {
     const record = arrival(req, url);
+    watchAnswer(record, res);
     let body;
     try {
       body = await readBody(req, bodyLimit);
@@ -288,6 +294,11 @@ export function createCollector({
     }
     const reply = body.tooLarge ? tooLarge() : injectedFault(current) ?? parseAndAccept(req, body, record, accept);
     rawLog.add(record, reply.status);
+    if (current.mode === 'cut') {
+      // Stored (or refused) as usual, and logged with that status: only the answer never leaves.
+      req.socket.destroy();
+      return;
+    }
     const send = () => sendJson(res, reply.status, reply.body, { ...corsFor(req), ...reply.headers });
     if (current.mode !== 'slow') return send();
     // Stored already, answered late: a client that gives up first will resend what is already here.
@@ -311,12 +322,32 @@ export function createCollector({
       contentType: req.headers['content-type'] ?? null,
       contentLength: 0,
       origin: req.headers.origin ?? null,
+      referer: req.headers.referer ?? null,
       userAgent: req.headers['user-agent'] ?? null,
       ip: clientIp(req),
       eventIds: [],
       body: '',
       bodyTruncated: false,
+      delivered: null,
+      answeredAt: null,
     };
+  }
+
+  /**
+   * Notes in `record` whether its answer reached the connection: delivered once its last byte is written,
+   * not delivered when the connection closes first (hang, drop, cut, a client that gave up on a slow answer
+   * and closed it). A client that gives up may also leave the connection open (Chromium does, for an aborted
+   * keepalive request): the answer is then delivered, and never read. A retry of events whose answer a page
+   * read is a duplicate the client could have avoided; of events whose answer it did not, one it could not.
+   */
+  function watchAnswer(record, res) {
+    res.on('finish', () => {
+      record.delivered = true;
+      record.answeredAt = new Date().toISOString();
+    });
+    res.on('close', () => {
+      if (record.delivered === null) record.delivered = false;
+    });
   }
 
   // Connection: close, so Node stops the upload instead of reading the rest of an oversize body.
@@ -325,7 +356,12 @@ export function createCollector({
   /** @param {Fault} current @returns {Reply | undefined} */
   function injectedFault(current) {
     if (current.mode === 'status') return { status: current.status, body: { detail: `Injected fault: ${current.status}` } };
-    if (current.mode === '429') return { status: 429, body: { detail: 'Too Many Requests' }, headers: { 'Retry-After': String(current.retryAfter) } };
+    if (current.mode === '429') {
+      const { retryAfter, httpDate } = current;
+      if (retryAfter === undefined) return { status: 429, body: { detail: 'Too Many Requests' } };
+      const header = httpDate ? new Date(Date.now() + retryAfter * SECOND).toUTCString() : String(retryAfter);
+      return { status: 429, body: { detail: 'Too Many Requests' }, headers: { 'Retry-After': header } };
+    }
     return undefined;
   }
 
@@ -394,7 +430,11 @@ export function createCollector({
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin)) {
       // Refused before the body is read; Connection: close, so Node does not read it either.
-      if (isTrack || isCollect) rawLog.add(arrival(req, url), 403);
+      if (isTrack || isCollect) {
+        const record = arrival(req, url);
+        watchAnswer(record, res);
+        rawLog.add(record, 403);
+      }
       return sendJson(res, 403, { detail: `Origin ${origin} is not allowed` }, { Vary: 'Origin', Connection: 'close' });
     }
     if (method === 'OPTIONS') return preflight(req, res);

@@ -344,11 +344,29 @@ describe('fault injection', () => {
     expect(collector.stats()).toEqual({ events: 0, requests: 0, duplicates: 0, byStatus: {} });
   });
 
+  it('answers 429 without Retry-After, or with one as an HTTP date that many seconds ahead', async () => {
+    const { url, collector } = await serve();
+    collector.setFault({ mode: '429' });
+    const bare = await track(url, payload([{ type: 'a' }]), { origin: ORIGIN });
+    expect(bare.status).toBe(429);
+    expect(bare.headers.get('retry-after')).toBeNull();
+    collector.setFault({ mode: '429', retryAfter: 3, httpDate: true });
+    const dated = await track(url, payload([{ type: 'a' }]), { origin: ORIGIN });
+    expect(dated.status).toBe(429);
+    const ahead = Date.parse(dated.headers.get('retry-after')!) - Date.now();
+    // An HTTP date has whole seconds: 2 to 3 s ahead.
+    expect(ahead).toBeGreaterThan(1500);
+    expect(ahead).toBeLessThanOrEqual(3000);
+    expect(collector.store.size).toBe(0);
+  });
+
   it('rejects a malformed fault', async () => {
     const { collector } = await serve();
     expect(() => collector.setFault({ mode: 'status' })).toThrow(TypeError);
     expect(() => collector.setFault({ mode: 'slow', delayMs: -1 })).toThrow(TypeError);
     expect(() => collector.setFault({ mode: 'nope' })).toThrow(TypeError);
+    expect(() => collector.setFault({ mode: '429', retryAfter: -1 })).toThrow(TypeError);
+    expect(() => collector.setFault({ mode: '429', retryAfter: 2, httpDate: 'yes' })).toThrow(TypeError);
   });
 
   it('slow: stores at once and answers normally after the delay', async () => {
@@ -380,6 +398,20 @@ describe('fault injection', () => {
     expect(collector.store.size).toBe(0);
   });
 
+  it('cut: stores the events, then closes the connection unanswered; the raw log has the status and no delivery', async () => {
+    const { url, collector } = await serve();
+    collector.setFault({ mode: 'cut' });
+    const error = await track(url, payload([{ id: 'e1', type: 'a' }])).catch((failure) => failure);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(collector.store.get('e1')).toBeDefined();
+    await until(() => collector.rawLog[0]?.delivered !== null);
+    expect(collector.rawLog[0]).toMatchObject({ status: 200, eventIds: ['e1'], delivered: false, answeredAt: null });
+    // A refused body is refused as usual, and cut all the same.
+    await track(url, '{').catch(() => {});
+    await until(() => collector.rawLog[1]?.delivered === false);
+    expect(collector.rawLog[1].status).toBe(422);
+  });
+
   it('drop: destroys the socket without an answer', async () => {
     const { url, collector } = await serve();
     collector.setFault({ mode: 'drop' });
@@ -388,6 +420,42 @@ describe('fault injection', () => {
     expect(collector.rawLog[0].status).toBe('drop');
     collector.setFault({ mode: 'ok' });
     expect((await track(url, payload([{ type: 'a' }]))).status).toBe(200);
+  });
+});
+
+describe('what became of each answer', () => {
+  it('records the Referer, and whether the answer was delivered and when', async () => {
+    const { url, collector } = await serve();
+    const before = Date.now();
+    expect((await track(url, payload([{ id: 'e1', type: 'a' }]), { origin: ORIGIN, referer: `${ORIGIN}/page?tab=1` })).status).toBe(200);
+    await until(() => collector.rawLog[0]?.delivered !== null);
+    expect(collector.rawLog[0]).toMatchObject({ referer: `${ORIGIN}/page?tab=1`, delivered: true });
+    expect(Date.parse(collector.rawLog[0].answeredAt)).toBeGreaterThanOrEqual(before - 1);
+    await track(url, payload([{ id: 'e2', type: 'a' }]));
+    await until(() => collector.rawLog[1]?.delivered !== null);
+    expect(collector.rawLog[1]).toMatchObject({ referer: null, delivered: true });
+  });
+
+  it('a slow answer the client gave up on, and a hang, were not delivered; the slow one stored its events', async () => {
+    const { url, collector } = await serve();
+    collector.setFault({ mode: 'slow', delayMs: 2000 });
+    const giveUp = new AbortController();
+    const slow = fetch(`${url}/track`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify(payload([{ id: 'e1', type: 'a' }])), signal: giveUp.signal }).catch((error) => error);
+    await until(() => collector.rawLog.length === 1);
+    giveUp.abort();
+    expect((await slow).name).toBe('AbortError');
+    await until(() => collector.rawLog[0].delivered !== null);
+    expect(collector.rawLog[0]).toMatchObject({ status: 200, eventIds: ['e1'], delivered: false, answeredAt: null });
+    expect(collector.store.get('e1')).toBeDefined();
+
+    collector.setFault({ mode: 'hang' });
+    const hangs = new AbortController();
+    const hung = fetch(`${url}/track`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify(payload([{ id: 'e2', type: 'a' }])), signal: hangs.signal }).catch((error) => error);
+    await until(() => collector.rawLog.length === 2);
+    hangs.abort();
+    await hung;
+    await until(() => collector.rawLog[1].delivered !== null);
+    expect(collector.rawLog[1]).toMatchObject({ status: 'hang', delivered: false });
   });
 });
 

@@ -14,12 +14,19 @@ import { appendLines, replayLines } from './json-lines.mjs';
  * @property {string | null} contentType
  * @property {number} contentLength   bytes actually read
  * @property {string | null} origin
+ * @property {string | null} referer    the page that sent it, as far as its referrer policy tells
  * @property {string | null} userAgent
  * @property {string} ip
- * @property {number | 'hang' | 'drop' | 'aborted' | 'timeout'} status  what was answered, or why nothing was
+ * @property {number | 'hang' | 'drop' | 'aborted' | 'timeout'} status  what was answered, or why nothing was;
+ *   a status whose answer never left (the `cut` fault, a slow answer the client gave up on) is logged all the
+ *   same, with `delivered` false: a 2xx means the events were stored
  * @property {string[]} eventIds      ids found in the body, if it parsed
  * @property {string} body            the raw text, cut at {@link RAW_BODY_LIMIT} bytes
  * @property {boolean} bodyTruncated
+ * @property {boolean | null} delivered  whether the answer's last byte was written before the connection
+ *   closed (not whether the client still read it); null while it is pending. Known after the record is
+ *   logged: in memory only, not in raw.jsonl
+ * @property {string | null} answeredAt ISO time the answer was written, if it was
  */
 
 /** The largest request the tracker sends (a visible page's backlog, 256 KiB) is kept whole. */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser as PlaywrightBrowser, type Page as PlaywrightPage } from 'playwright-core';
 import { findChromium } from './find-chromium.mjs';
 import { killGroup } from './kill-group';
-import type { Page, ProfileBrowser } from './types';
+import type { Page, PageLog, ProfileBrowser } from './types';
 
 /** Launches Chromium headless on `userDataDir` and connects to it over CDP. */
 export async function launchChromiumProcess(userDataDir: string): Promise<ProfileBrowser> {
@@ -42,6 +42,10 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Profil
     throw error;
   }
   const context = browser.contexts()[0];
+  const listeners: Array<(entry: PageLog) => void> = [];
+  const log = (entry: PageLog) => listeners.forEach((listener) => listener(entry));
+  context.on('console', (message) => log({ type: message.type(), text: message.text(), url: message.page()?.url() ?? '' }));
+  context.on('weberror', (error) => log({ type: 'pageerror', text: String(error.error()), url: error.page()?.url() ?? '' }));
   return {
     pid: child.pid!,
     async newPage(url) {
@@ -49,6 +53,8 @@ export async function launchChromiumProcess(userDataDir: string): Promise<Profil
       await page.goto(url, { waitUntil: 'load' });
       return wrap(page);
     },
+    setOffline: (offline) => context.setOffline(offline),
+    onLog: (listener) => void listeners.push(listener),
     kill: () => killGroup(child.pid!, exited, 'Chromium'), // spawned detached: a process group of its own
   };
 }

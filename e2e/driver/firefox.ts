@@ -3,7 +3,7 @@ import puppeteer, { type BrowserContext, type Page as PuppeteerPage } from 'pupp
 import { findFirefox } from './find-browsers.mjs';
 import { supportsOf, Unsupported } from './supports';
 import { killGroup } from './kill-group';
-import type { Browser, Context, Page, ProfileBrowser } from './types';
+import type { Browser, Context, Page, PageLog, ProfileBrowser } from './types';
 
 const TIMEOUT = 30_000;
 
@@ -44,15 +44,19 @@ async function launchOnProfile(dir: string): Promise<ProfileBrowser> {
   const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
   // The connection goes with the process: what puppeteer had under way then is of no interest.
   browser.on('disconnected', () => {});
-  const context = wrapContext(browser.defaultBrowserContext());
+  const listeners: Array<(entry: PageLog) => void> = [];
+  const context = wrapContext(browser.defaultBrowserContext(), (entry) => listeners.forEach((listener) => listener(entry)));
   return {
     pid: child.pid!,
     newPage: (url) => context.newPage(url),
+    setOffline: (offline) => context.setOffline(offline),
+    onLog: (listener) => void listeners.push(listener),
     kill: () => killGroup(child.pid!, exited, 'Firefox'), // puppeteer starts it detached: a group of its own
   };
 }
 
-function wrapContext(context: BrowserContext): Context {
+/** `log`, if given, hears the console messages and uncaught errors of the pages opened here. */
+function wrapContext(context: BrowserContext, log?: (entry: PageLog) => void): Context {
   // Puppeteer takes pages offline one by one: the context's state is applied to each page, new ones too.
   let offline = false;
   const pages = new Set<PuppeteerPage>();
@@ -68,6 +72,10 @@ function wrapContext(context: BrowserContext): Context {
       raw.setDefaultTimeout(TIMEOUT);
       pages.add(raw);
       raw.once('close', () => pages.delete(raw));
+      if (log) {
+        raw.on('console', (message) => log({ type: message.type(), text: message.text(), url: raw.url() }));
+        raw.on('pageerror', (error) => log({ type: 'pageerror', text: String(error), url: raw.url() }));
+      }
       if (offline) await raw.setOfflineMode(true);
       const page = wrapPage(raw, switchAway);
       if (url) await page.goto(url);

@@ -32,8 +32,23 @@ export interface ProfileBrowser {
   readonly pid: number;
   /** A new tab of the profile, navigated to `url` (waiting for `load`). */
   newPage(url: string): Promise<Page>;
+  /** Takes the profile's pages off the network or back on, as Context.setOffline does; a relaunch starts online. */
+  setOffline(offline: boolean): Promise<void>;
+  /**
+   * Calls `listener` with each console message and uncaught error of the pages newPage() opens from now on,
+   * as the browser reports them: a closing page's last ones too, a page navigating away may lose its last.
+   */
+  onLog(listener: (entry: PageLog) => void): void;
   /** SIGKILL: no unload, no pagehide, no flush of anything to disk; resolves once the process is gone. */
   kill(): Promise<void>;
+}
+
+/** A console message of a page (`type` as console's method: log, debug, warning, error...), or an uncaught error (`pageerror`). */
+export interface PageLog {
+  type: string;
+  text: string;
+  /** The page's URL then, as far as the browser tells it. */
+  url: string;
 }
 
 export interface Context {

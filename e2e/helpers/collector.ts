@@ -35,10 +35,17 @@ export interface RawRecord {
   /** The query string's parameters (`profile_less`...). */
   query: Record<string, string>;
   origin: string | null;
+  /** The page that sent it, as its referrer policy tells (the whole URL on soak.html). */
+  referer: string | null;
+  /** What was answered, or why nothing was; a 2xx stored the events, whether or not its answer left (`delivered`). */
   status: number | 'hang' | 'drop' | 'aborted' | 'timeout';
   eventIds: string[];
   body: string;
   bodyTruncated: boolean;
+  /** Whether the answer's last byte was written before the connection closed (the cut fault, a client that gave up); null while pending. */
+  delivered: boolean | null;
+  /** When the answer was written (ISO), if it was. */
+  answeredAt: string | null;
 }
 
 export interface Collector {

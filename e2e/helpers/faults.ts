@@ -11,10 +11,13 @@ import { waitFor } from './wait';
 export type Fault =
   | { mode: 'ok' }
   | { mode: 'status'; status: number }
-  | { mode: '429'; retryAfter: number }
+  /** Retry-After in seconds, or as an HTTP date that many seconds ahead (`httpDate`); none without `retryAfter`. */
+  | { mode: '429'; retryAfter?: number; httpDate?: boolean }
   | { mode: 'hang' }
   | { mode: 'slow'; delayMs: number }
-  | { mode: 'drop' };
+  | { mode: 'drop' }
+  /** Stored, then the connection closed unanswered. */
+  | { mode: 'cut' };
 
 /**
  * The tracker's backoff (src/retry.ts, docs/delivery.md): decorrelated jitter, each wait from 1 s to three
