@@ -165,19 +165,16 @@ describe('named elements and foreign stubs in place of the globals', () => {
     for (const warning of warned) expect(warning).toMatch(/^TypeError: beacon-tracker: /);
   });
 
-  for (const [variant, stub] of [
-    ['string', "whose q is a string"],
-    ['arrayLike', 'whose q is an array-like object'],
-    ['getter', 'whose q getter throws'],
-    ['proxy', 'that is a Proxy whose every trap throws'],
-  ] as const) {
-    it(`a loader stub ${stub}: passed over, and the tracker initialises from its data attributes and delivers`, async () => {
-      const { elsewhere, page } = await open(`/e2e/stub.html?stub=${variant}`);
-      await expectTracking(page, elsewhere, 'e2e-stub', 'after-stub');
-      expect(eventsOf(suite.collector, 'early')).toEqual([]);
-      expect(await warningsOf(page)).toEqual([]);
-    });
-  }
+  it('a loader stub that is no array of calls (a string, an array-like object) or that throws when read (a getter, a Proxy whose every trap throws): passed over, and the tracker initialises from its data attributes and delivers', async () => {
+    const elsewhere = await secondListener();
+    const context = await suite.context();
+    for (const variant of ['string', 'arrayLike', 'getter', 'proxy']) {
+      const page = await context.newPage(suite.page(`/e2e/stub.html?stub=${variant}&elsewhere=${encodeURIComponent(elsewhere.url)}`));
+      await expectTracking(page, elsewhere, 'e2e-stub', `after-${variant}`);
+      expect(await warningsOf(page), variant).toEqual([]);
+    }
+    expect(eventsOf(suite.collector, 'early')).toEqual([]);
+  });
 });
 
 describe("another tab's clock a day ahead", () => {
@@ -218,6 +215,7 @@ describe("another tab's clock a day ahead", () => {
   it('its health entry and lease (no Web Locks): a tab closed while the collector is down keeps its events, and the next page drains them at once', async () => {
     const elsewhere = await secondListener();
     const context = await suite.context();
+    // The skewed tab, a page of the site without the tracker here: it wrote "took events just now" by its clock.
     const away = await context.newPage(suite.page('/e2e/away.html'));
     await writeSkewed(away, DAY);
     await collectorDown(suite);
@@ -239,7 +237,8 @@ describe("another tab's clock a day ahead", () => {
     const held = await kept();
     expect(ids.filter((id) => !held.includes(id)), 'events of the closed tab neither spilled nor queued').toEqual([]);
 
-    // The skewed tab drains meanwhile, by its clock: its lease runs out in a day.
+    // The skewed tab drains meanwhile, by its clock: its lease runs out in a day. (The closed tab's own drain
+    // took the first one over, as it should, and gave it back.)
     const lease = await writeSkewed(away, DAY);
     expect(await leaseOf(away)).toBe(lease);
     await collectorUp(suite);
@@ -247,10 +246,6 @@ describe("another tab's clock a day ahead", () => {
     await expectAllDelivered(suite.collector, ids, { scenario: 'a lease a day ahead', timeout: 10_000 });
     expect(eventsOf(suite.collector, 'skewed').map((event) => event.properties.seq).sort()).toEqual([1, 2, 3, 4, 5]);
     expect(await pageErrors(next)).toEqual([]);
-    // What the next page knows now is by its own clock.
-    const health = JSON.parse((await localItem(next, 'bt:health'))!);
-    expect(health.ok).toBeLessThanOrEqual(Date.now() + 1000);
-    expect(missing(suite.collector, ids)).toEqual([]);
     expect(heardBy(elsewhere)).toEqual([]);
   });
 });
@@ -269,19 +264,19 @@ describe('an opaque origin', () => {
   };
 
   for (const where of ['a frame with sandbox="allow-scripts"', 'a page served with CSP sandbox'] as const) {
-    for (const backgroundSync of [false, true]) {
-      it(`in ${where}${backgroundSync ? ', with backgroundSync' : ''}: IndexedDB, localStorage, cookies and Web Locks refused, init() warns of nothing, and what is tracked while the page is open arrives`, async () => {
-        const elsewhere = await secondListener();
+    it(`in ${where}, with backgroundSync and without: IndexedDB, localStorage, cookies and Web Locks refused, init() warns of nothing, and what is tracked while the page is open arrives`, async () => {
+      const elsewhere = await secondListener();
+      const context = await suite.context();
+      const site = where.startsWith('a frame') ? undefined : await sandboxedSite();
+      for (const backgroundSync of [false, true]) {
+        const type = backgroundSync ? 'sandboxed-sync' : 'sandboxed';
         const query = `?collector=${encodeURIComponent(suite.collectorUrl)}${backgroundSync ? '&sync=1' : ''}&elsewhere=${encodeURIComponent(elsewhere.url)}`;
-        const context = await suite.context();
-        const page = where.startsWith('a frame')
-          ? await context.newPage(suite.page(`/e2e/sandbox-host.html${query}`))
-          : await context.newPage(`${(await sandboxedSite()).url}/e2e/sandboxed.html${query}`);
+        const page = site ? await context.newPage(`${site.url}/e2e/sandboxed.html${query}`) : await context.newPage(suite.page(`/e2e/sandbox-host.html${query}`));
         const command = (command: FrameCommand) => page.evaluate((command) => inFrame(command), command);
 
-        const ids: string[] = await command({ op: 'track', type: 'sandboxed', from: 1, count: 3, flush: true });
-        ids.push(...(await command({ op: 'track', type: 'sandboxed', from: 4, count: 2 }))); // by the flush interval
-        await expectAllDelivered(suite.collector, ids, { scenario: `opaque origin: ${where}`, quiet: 300 });
+        const ids: string[] = await command({ op: 'track', type, from: 1, count: 3, flush: true });
+        ids.push(...(await command({ op: 'track', type, from: 4, count: 2 }))); // by the flush interval
+        await expectAllDelivered(suite.collector, ids, { scenario: `opaque origin: ${where}, ${type}`, quiet: 300 });
 
         const state = await command({ op: 'state' });
         console.log(`[hostile-page] ${suite.browser.engine}, ${where}: ${JSON.stringify(state.refused)}`);
@@ -290,13 +285,14 @@ describe('an opaque origin', () => {
         expect(state.errors).toEqual([]);
         expect(state.warnings).toEqual([]);
         expect(state.sessionId).toMatch(UUID_V4);
-        for (const payload of payloads(suite.collector, 'e2e-sandboxed')) expect(payload.session.id).toBe(state.sessionId);
-        for (const record of trackRequests(suite.collector)) expect(record.origin).toBe('null');
-        expect(eventsOf(suite.collector, 'sandboxed').map((event) => event.properties.seq)).toEqual([1, 2, 3, 4, 5]);
+        const carrying = payloads(suite.collector, 'e2e-sandboxed').filter((payload) => payload.events.some((event: { id: string }) => ids.includes(event.id)));
+        for (const payload of carrying) expect(payload.session.id).toBe(state.sessionId);
+        for (const record of trackRequests(suite.collector, ids)) expect(record.origin).toBe('null');
+        expect(eventsOf(suite.collector, type).map((event) => event.properties.seq)).toEqual([1, 2, 3, 4, 5]);
         expect(await pageErrors(page)).toEqual([]);
-        expect(heardBy(elsewhere)).toEqual([]);
-      });
-    }
+      }
+      expect(heardBy(elsewhere)).toEqual([]);
+    });
   }
 });
 
@@ -312,7 +308,7 @@ describe('two tabs deciding for the visitor', () => {
     return [context, await context.newPage(suite.page('/e2e/tabs.html')), await context.newPage(suite.page('/e2e/tabs.html'))];
   }
 
-  it('consent(false) in A: B sends nothing more, not even what it held, and stores no id again; consent(true) in B: both track again', async () => {
+  it('consent(false) in A: B sends nothing more, not even what it held, and stores no id again; consent(true) in B: both track again, in one session', async () => {
     const elsewhere = await secondListener();
     const [, a, b] = await twoTabs();
     const delivered = [...(await trackSeq(a, 'tab-a', 1, 2, true)), ...(await trackSeq(b, 'tab-b', 1, 2, true))];
@@ -338,11 +334,17 @@ describe('two tabs deciding for the visitor', () => {
 
     await b.evaluate(() => tracker.consent(true));
     await hear(a, 'bt:consent', '1');
+    // One session for the site again, whichever tab wrote it last.
+    const sessionOf = (tab: Page) => tab.evaluate(() => tracker.sessionId ?? null);
+    const session = await waitFor(async () => {
+      const [inA, inB] = [await sessionOf(a), await sessionOf(b)];
+      return inA && inA == inB && inA;
+    }, { what: 'one session in both tabs' });
+    expect(session).toMatch(UUID_V4);
     const resumed = [...(await trackSeq(b, 'tab-b', 7, 2, true)), ...(await trackSeq(a, 'tab-a', 3, 2, true))];
     await expectAllDelivered(suite.collector, resumed, { scenario: 'two tabs, after consent(true) in B', quiet: 300 });
-    const sessions = await Promise.all([a, b].map((tab) => tab.evaluate(() => tracker.sessionId)));
-    console.log(`[hostile-page] sessions after consent(true) in B: A ${sessions[0]}, B ${sessions[1]}`);
-    for (const id of resumed) expect(sessions).toContain(suite.collector.store.get(id)!.session!.id);
+    for (const id of resumed) expect(suite.collector.store.get(id)!.session).toEqual({ id: session });
+    expect((await storedIds(a)).local?.session).toBe(session);
     expect(await localItem(a, 'bt:consent')).toBe('1');
     for (const tab of [a, b]) expect(await pageErrors(tab)).toEqual([]);
     expect(heardBy(elsewhere)).toEqual([]);
@@ -388,8 +390,9 @@ describe('data attributes', () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/twice.html'));
     const [view] = await waitForEvents(suite.collector, 'page-view', 1);
     expect(view.source.id).toBe('e2e-twice');
+    // A second tracker would have tracked its page view on load too, sent with the first or by its flush.
     await page.evaluate(() => tracker.flush());
-    await waitForQuiet(() => suite.collector.rawLog.length, { quiet: 1000 });
+    await waitForQuiet(() => suite.collector.rawLog.length, { quiet: 500 });
     expect(eventsOf(suite.collector, 'page-view')).toHaveLength(1);
     expect(await warningsOf(page)).toEqual(['beacon-tracker: the script is on this page twice: the second copy does nothing']);
     expect(await pageErrors(page)).toEqual([]);
@@ -413,8 +416,8 @@ describe('data attributes', () => {
   it.fails('data-options="x" (no JSON) is a warning, and nothing is tracked or sent', async () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/options-bad.html'));
     const id = await page.evaluate(() => tracker.track('with-bad-options', { seq: 1 }));
-    await page.evaluate(() => tracker.flush());
-    await waitForQuiet(() => suite.collector.rawLog.length, { quiet: 1500 });
+    await page.evaluate(() => tracker.flush()); // a tracker that took the event sends it now
+    await waitForQuiet(() => suite.collector.rawLog.length, { quiet: 500 });
     expect(id).toBe('');
     expect(trackRequests(suite.collector)).toEqual([]);
     const warned = await warningsOf(page);
