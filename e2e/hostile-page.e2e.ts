@@ -61,60 +61,55 @@ describe('polluted prototypes', () => {
       throw new Error(`${error.message}; the second listener heard: ${heardBy(elsewhere).join(', ') || 'nothing'}`);
     });
 
-  for (const [via, path] of [
-    ['at', '"@<second listener>/steal"'],
-    ['dot', '".<second listener>/steal"'],
-  ] as const) {
-    it(`Object.prototype.path ${path}, url, beforeSend, onResponse, profile and Prototype.js's Array.prototype.toJSON: by fetch, beacon, spill and queue every event reaches the collector alone, once, in an events array`, async () => {
-      const elsewhere = await secondListener();
-      const context = await suite.context();
-      const url = suite.page(`/e2e/polluted.html?via=${via}&elsewhere=${encodeURIComponent(elsewhere.url)}`);
+  it('Object.prototype.path "@<second listener>/steal", url, beforeSend, onResponse, profile and Prototype.js\'s Array.prototype.toJSON: by fetch, beacon, spill and queue every event reaches the collector alone, once, in an events array', async () => {
+    const elsewhere = await secondListener();
+    const context = await suite.context();
+    const url = suite.page(`/e2e/polluted.html?elsewhere=${encodeURIComponent(elsewhere.url)}`);
 
-      // Sent while visible (fetch), then by beacon: the tab closes seconds after a 2xx.
-      const first = await context.newPage(url);
-      expect(await first.evaluate(() => [typeof (Array.prototype as { toJSON?: unknown }).toJSON, ({} as { path?: string }).path].join(' '))).toMatch(/^function [@.]127\.0\.0\.1:\d+\/steal$/);
-      const ids = await track(first, 1, 3, true);
-      ids.push(...(await track(first, 4, 3)));
-      expect(await thrown(first)).toBe('');
-      await first.close();
-      await delivered(ids, `polluted (${via}): fetch and beacon`, elsewhere, 200);
+    // Sent while visible (fetch), then by beacon: the tab closes seconds after a 2xx.
+    const first = await context.newPage(url);
+    expect(await first.evaluate(() => [typeof (Array.prototype as { toJSON?: unknown }).toJSON, ({} as { path?: string }).path].join(' '))).toMatch(/^function @127\.0\.0\.1:\d+\/steal$/);
+    const ids = await track(first, 1, 3, true);
+    ids.push(...(await track(first, 4, 3)));
+    expect(await thrown(first)).toBe('');
+    await first.close();
+    await delivered(ids, 'polluted: fetch and beacon', elsewhere, 200);
 
-      // The collector refusing, and known to: what the next tab tracks is queued in IndexedDB, then spilled as it closes.
-      await collectorDown(suite);
-      const second = await context.newPage(url);
-      ids.push(...(await track(second, 7, 3, true)));
-      ids.push(...(await track(second, 10, 3)));
-      expect(await thrown(second)).toBe('');
-      await second.close();
-      await collectorUp(suite);
+    // The collector refusing, and known to: what the next tab tracks is queued in IndexedDB, then spilled as it closes.
+    await collectorDown(suite);
+    const second = await context.newPage(url);
+    ids.push(...(await track(second, 7, 3, true)));
+    ids.push(...(await track(second, 10, 3)));
+    expect(await thrown(second)).toBe('');
+    await second.close();
+    await collectorUp(suite);
 
-      // The next page reads them back, from the queue and the spill.
-      const third = await context.newPage(url);
-      ids.push(...(await track(third, 13, 2, true)));
-      await delivered(ids, `polluted (${via}): from storage`, elsewhere);
-      expect(await thrown(third)).toBe('');
+    // The next page reads them back, from the queue and the spill.
+    const third = await context.newPage(url);
+    ids.push(...(await track(third, 13, 2, true)));
+    await delivered(ids, 'polluted: from storage', elsewhere);
+    expect(await thrown(third)).toBe('');
 
-      const events = eventsOf(suite.collector, 'polluted');
-      expect(events.map((event) => event.properties.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
-      expect(events.map((event) => event.seen)).toEqual(events.map(() => 1));
-      for (const event of events) {
-        expect(event).toMatchObject({ source: { id: 'e2e-polluted' }, options: { context: 'WEB' }, context: { page: { path: '/e2e/polluted.html' } } });
-        expect(Object.keys(event.properties)).toEqual(['seq']);
-      }
-      // Every request the collector got was a tracker payload it took, its events an array of objects.
-      const requests = trackRequests(suite.collector);
-      expect(requests.map((record) => record.status)).toEqual(requests.map(() => 200));
-      for (const payload of payloads(suite.collector)) {
-        expect(Array.isArray(payload.events)).toBe(true);
-        for (const event of payload.events) expect(typeof event).toBe('object');
-        expect(payload).toMatchObject({ source: { id: 'e2e-polluted' }, session: { id: expect.stringMatching(UUID_V4) }, properties: {}, options: {} });
-        expect(payload.options).toEqual({});
-        expect(payload.profile?.id).not.toBe('evil');
-        expect(typeof payload.context.browser).toBe('object');
-      }
-      expect(heardBy(elsewhere)).toEqual([]);
-    });
-  }
+    const events = eventsOf(suite.collector, 'polluted');
+    expect(events.map((event) => event.properties.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+    expect(events.map((event) => event.seen)).toEqual(events.map(() => 1));
+    for (const event of events) {
+      expect(event).toMatchObject({ source: { id: 'e2e-polluted' }, options: { context: 'WEB' }, context: { page: { path: '/e2e/polluted.html' } } });
+      expect(Object.keys(event.properties)).toEqual(['seq']);
+    }
+    // Every request the collector got was a tracker payload it took, its events an array of objects.
+    const requests = trackRequests(suite.collector);
+    expect(requests.map((record) => record.status)).toEqual(requests.map(() => 200));
+    for (const payload of payloads(suite.collector)) {
+      expect(Array.isArray(payload.events)).toBe(true);
+      for (const event of payload.events) expect(typeof event).toBe('object');
+      expect(payload).toMatchObject({ source: { id: 'e2e-polluted' }, session: { id: expect.stringMatching(UUID_V4) }, properties: {}, options: {} });
+      expect(payload.options).toEqual({});
+      expect(payload.profile?.id).not.toBe('evil');
+      expect(typeof payload.context.browser).toBe('object');
+    }
+    expect(heardBy(elsewhere)).toEqual([]);
+  });
 });
 
 describe('named elements and foreign stubs in place of the globals', () => {
@@ -163,6 +158,21 @@ describe('named elements and foreign stubs in place of the globals', () => {
     const warned = await warningsOf(page);
     expect(warned).toHaveLength(6);
     for (const warning of warned) expect(warning).toMatch(/^TypeError: beacon-tracker: /);
+  });
+
+  // Fails: a tracker bug. src/global.ts replays the stub's calls outside the try/catch that wraps each API call:
+  // reading an entry (the loop's iteration, Array.from of its arguments, the spread of its event options) throws
+  // into the page (here "RangeError: Invalid array length" from arguments of length 2^32), and the calls after it
+  // are never replayed. The length is not bounded either: arguments claiming 1e9 elements block the page's main
+  // thread for about a minute while Array.from fills them in.
+  it.fails('a loader stub whose entries throw when read: nothing is thrown into the page, and the valid call after them is replayed', async () => {
+    const { elsewhere, page } = await open('/e2e/stub.html?stub=throwing');
+    const thrown = await pageErrors(page);
+    console.log(`[hostile-page] thrown into the page by the stub's replay: ${JSON.stringify(thrown)}`);
+    expect(thrown).toEqual([]);
+    const [early] = await waitForEvents(suite.collector, 'early', 1);
+    expect(early.properties.seq).toBe(1);
+    await expectTracking(page, elsewhere, 'e2e-stub', 'after-stub');
   });
 
   it('a loader stub that is no array of calls (a string, an array-like object) or that throws when read (a getter, a Proxy whose every trap throws): passed over, and the tracker initialises from its data attributes and delivers', async () => {

@@ -1,11 +1,10 @@
 // Another script of the page, run before the tracker: it changes Object.prototype and Array.prototype as old
 // libraries and prototype-pollution attacks do. An inherited `path` or `url` read as the tracker's own would
-// send events to the second listener the scenario started (?elsewhere=<its url>): `?via=at` makes
-// url + path `http://<collector host>@<elsewhere host>/steal`, `?via=dot` makes it another host name.
+// send events to the second listener the scenario started (?elsewhere=<its url>): url + path is
+// `http://<collector host>@<elsewhere host>/steal`, the collector's host taken for credentials.
 (function () {
-  var query = new URLSearchParams(location.search);
-  var elsewhere = new URL(query.get('elsewhere'));
-  Object.prototype.path = (query.get('via') == 'dot' ? '.' : '@') + elsewhere.host + '/steal';
+  var elsewhere = new URL(new URLSearchParams(location.search).get('elsewhere'));
+  Object.prototype.path = '@' + elsewhere.host + '/steal';
   Object.prototype.url = elsewhere.origin + '/steal';
   Object.prototype.beforeSend = 'x';
   Object.prototype.onResponse = 'x';

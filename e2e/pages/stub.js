@@ -30,6 +30,23 @@
         ],
       };
     },
+    // Entries that throw when read: arguments past the longest array, a length getter that throws, event
+    // options whose getter throws, an entry whose getter throws; then a valid call: early 1.
+    throwing: function () {
+      var thrower = function (what) {
+        return function () {
+          throw new Error(what + ' (e2e)');
+        };
+      };
+      var q = [
+        ['track', { length: Math.pow(2, 32) }, now],
+        ['track', Object.defineProperty({}, 'length', { get: thrower('a length') }), now],
+        ['track', ['early', { seq: 0 }, Object.defineProperty({}, 'time', { enumerable: true, get: thrower('an option') })], now],
+      ];
+      Object.defineProperty(q, 3, { enumerable: true, get: thrower('an entry') });
+      q.push(['track', ['early', { seq: 1 }], now]);
+      return { q: q };
+    },
     // Not an array: passed over whole.
     string: function () {
       return { q: 'garbage' };
