@@ -25,4 +25,13 @@ declare global {
   const brokenStorage: string[];
   /** Resolves once the site's service worker is active, or to false where there are none (sync.js). */
   const registered: Promise<boolean>;
+  /** What the page was warned of in the console (warnings.js). */
+  const warnings: string[];
+  /** What named access made of window.tracker and document.currentScript before the tracker ran (clobbered.js). */
+  const clobbered: { tracker: string; currentScript: string };
+  /** The storage events this tab heard, in order, after the tracker did (storage-log.js). */
+  const storageEvents: Array<{ key: string | null; value: string | null }>;
+  /** A command to the tracker in an opaque origin, run there (sandboxed.js), through the frame where it is one (sandbox-host.js). */
+  function inFrame(command: FrameCommand): Promise<any>;
+  type FrameCommand = { op: 'track'; type: string; from: number; count: number; flush?: boolean } | { op: 'state' };
 }

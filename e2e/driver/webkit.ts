@@ -181,14 +181,16 @@ function wrapContext(session: Session): Context {
 /**
  * The page-side wrapper of evaluate(): JSON both ways, so that undefined stays undefined and errors keep
  * their message. The function's source goes into the script itself (WebDriver runs it whatever the page's
- * CSP says), never through eval(), which a strict CSP forbids.
+ * CSP says), never through eval(), which a strict CSP forbids. The answer goes back as a string: WebKit's
+ * automation serialises an object it is given with its inherited enumerable properties too, and on a page
+ * that set an object on Object.prototype (a polluted page) that is a cycle it refuses.
  */
 const evaluateScript = (source: string) => `
   const [arg, done] = arguments;
   Promise.resolve()
     .then(() => (${source})(arg === null ? undefined : JSON.parse(arg)))
-    .then((value) => done(value === undefined ? { undefined: true } : { json: JSON.stringify(value) }),
-          (error) => done({ error: String(error && error.stack ? error.message + '\\n' + error.stack : error) }));
+    .then((value) => done(JSON.stringify(value === undefined ? { undefined: true } : { json: JSON.stringify(value) })),
+          (error) => done(JSON.stringify({ error: String(error && error.stack ? error.message + '\\n' + error.stack : error) })));
 `;
 
 function wrapPage(session: Session, handle: string): Page {
@@ -211,9 +213,8 @@ function wrapPage(session: Session, handle: string): Page {
       url = await session.run(handle, (driver) => driver.getCurrentUrl());
     },
     async evaluate(fn, arg) {
-      const result = await session.run(handle, (driver) =>
-        driver.executeAsyncScript<{ undefined?: true; json?: string; error?: string }>(evaluateScript(fn.toString()), arg === undefined ? null : JSON.stringify(arg)),
-      );
+      const answer = await session.run(handle, (driver) => driver.executeAsyncScript<string>(evaluateScript(fn.toString()), arg === undefined ? null : JSON.stringify(arg)));
+      const result: { undefined?: true; json?: string; error?: string } = JSON.parse(answer);
       if (result.error !== undefined) throw new Error(`evaluate() failed in WebKit: ${result.error}`);
       return result.undefined ? (undefined as never) : JSON.parse(result.json!);
     },
