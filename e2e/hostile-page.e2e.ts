@@ -61,7 +61,7 @@ describe('polluted prototypes', () => {
       throw new Error(`${error.message}; the second listener heard: ${heardBy(elsewhere).join(', ') || 'nothing'}`);
     });
 
-  it('Object.prototype.path "@<second listener>/steal", url, beforeSend, onResponse, profile and Prototype.js\'s Array.prototype.toJSON: by fetch, beacon, spill and queue every event reaches the collector alone, once, in an events array', async () => {
+  it('Object.prototype.path "@<second listener>/steal", url, beforeSend, onResponse, profile and Prototype.js\'s Array.prototype.toJSON: by fetch, beacon, spill and queue every event reaches the collector alone, in an events array, twice at most when beaconed', async () => {
     const elsewhere = await secondListener();
     const context = await suite.context();
     const url = suite.page(`/e2e/polluted.html?elsewhere=${encodeURIComponent(elsewhere.url)}`);
@@ -92,7 +92,10 @@ describe('polluted prototypes', () => {
 
     const events = eventsOf(suite.collector, 'polluted');
     expect(events.map((event) => event.properties.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
-    expect(events.map((event) => event.seen)).toEqual(events.map(() => 1));
+    // Once each, but what the first tab beaconed as it closed: kept as well, and sent again (no tab can know a
+    // beacon's fate), a copy the collector recognises by its id.
+    expect(events.map((event) => event.seen)).toEqual(events.map((event) => (event.properties.seq > 3 && event.properties.seq < 7 ? event.seen : 1)));
+    for (const event of events) expect(event.seen).toBeLessThanOrEqual(2);
     for (const event of events) {
       expect(event).toMatchObject({ source: { id: 'e2e-polluted' }, options: { context: 'WEB' }, context: { page: { path: '/e2e/polluted.html' } } });
       expect(Object.keys(event.properties)).toEqual(['seq']);
@@ -136,11 +139,7 @@ describe('named elements and foreign stubs in place of the globals', () => {
     expect(await warningsOf(page)).toEqual([]);
   });
 
-  // Fails: a tracker bug. src/global.ts reads `document.currentScript` through the document, where a named
-  // element shadows it (Document is [LegacyOverrideBuiltIns]): with <img name="currentScript"> the script build
-  // finds no script element, skips its data attributes without a word, and the page tracks nothing (track()
-  // warns "init() first"). Reading Document.prototype's own getter would find the tag.
-  it.fails('<form id="tracker"> and <img name="currentScript"> before the tag: the tracker initialises from its own data attributes, never the image\'s, and delivers', async () => {
+  it('<form id="tracker"> and <img name="currentScript"> before the tag: the tracker initialises from its own data attributes, never the image\'s, and delivers', async () => {
     const { elsewhere, page } = await open('/e2e/clobbered.html');
     expect(await page.evaluate(() => clobbered)).toEqual({ tracker: '[object HTMLFormElement]', currentScript: '[object HTMLImageElement]' });
     expect(await page.evaluate(() => typeof tracker.track)).toBe('function');
@@ -160,12 +159,7 @@ describe('named elements and foreign stubs in place of the globals', () => {
     for (const warning of warned) expect(warning).toMatch(/^TypeError: beacon-tracker: /);
   });
 
-  // Fails: a tracker bug. src/global.ts replays the stub's calls outside the try/catch that wraps each API call:
-  // reading an entry (the loop's iteration, Array.from of its arguments, the spread of its event options) throws
-  // into the page (here "RangeError: Invalid array length" from arguments of length 2^32), and the calls after it
-  // are never replayed. The length is not bounded either: arguments claiming 1e9 elements block the page's main
-  // thread for about a minute while Array.from fills them in.
-  it.fails('a loader stub whose entries throw when read: nothing is thrown into the page, and the valid call after them is replayed', async () => {
+  it('a loader stub whose entries throw when read: nothing is thrown into the page, and the valid call after them is replayed', async () => {
     const { elsewhere, page } = await open('/e2e/stub.html?stub=throwing');
     const thrown = await pageErrors(page);
     console.log(`[hostile-page] thrown into the page by the stub's replay: ${JSON.stringify(thrown)}`);
@@ -419,11 +413,7 @@ describe('data attributes', () => {
     expect(await pageErrors(page)).toEqual([]);
   });
 
-  // Fails: a tracker bug. src/options.ts readOptions parses an object option given as a string with
-  // `safely(() => JSON.parse(value))`, and takes the undefined it gives for JSON that does not parse as "not
-  // given" ({}): data-options="x" (data-context, data-schemas likewise) is silently tracked with no options,
-  // where a typo in a number (data-timeout="10s") is an error.
-  it.fails('data-options="x" (no JSON) is a warning, and nothing is tracked or sent', async () => {
+  it('data-options="x" (no JSON) is a warning, and nothing is tracked or sent', async () => {
     const page = await (await suite.context()).newPage(suite.page('/e2e/options-bad.html'));
     const id = await page.evaluate(() => tracker.track('with-bad-options', { seq: 1 }));
     await page.evaluate(() => tracker.flush()); // a tracker that took the event sends it now

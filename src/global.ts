@@ -5,6 +5,7 @@
  */
 import type { TrackerOptions } from './options.js';
 import { own } from './read.js';
+import { safely } from './safely.js';
 import { createTracker, type Tracker } from './tracker.js';
 
 type Method = Exclude<keyof Tracker, 'sessionId' | 'profileId'>;
@@ -16,8 +17,9 @@ const page = window as unknown as Record<string | symbol, unknown>;
 if (page[LOADED]) console.warn('beacon-tracker: the script is on this page twice: the second copy does nothing');
 else {
   page[LOADED] = true;
-  // A named element (<img name="currentScript">, <form id="tracker">) may stand where these globals are.
-  const script = document.currentScript;
+  // A named element (<img name="currentScript">, <form id="tracker">) may stand where these globals are:
+  // the script is read through Document's own getter.
+  const script = Object.getOwnPropertyDescriptor(Document.prototype, 'currentScript')!.get!.call(document);
   const dataset = script instanceof HTMLScriptElement ? script.dataset : undefined;
   const stubCalls = own(page.tracker, 'q');
   const api = createTracker();
@@ -36,14 +38,19 @@ else {
 
   if (dataset && dataset.url) api.init(dataset as unknown as TrackerOptions);
 
-  // The loader stub's calls: [method, arguments, time]; anything else in its place is passed over.
-  for (const stubCall of Array.isArray(stubCalls) ? stubCalls : []) {
-    const [method, given, time]: unknown[] = Array.isArray(stubCall) ? stubCall : [];
-    if (!METHODS.includes(method as Method)) continue;
-    const args = Array.from(given && typeof given == 'object' ? (given as ArrayLike<unknown>) : []);
-    // The events get the time of the early call, in their options argument.
-    const at = method == 'track' ? 2 : method == 'publish' ? 3 : -1;
-    if (at > 0) args[at] = { time, ...(args[at] && typeof args[at] == 'object' ? args[at] : {}) };
-    (api[method as Method] as (...args: unknown[]) => unknown)(...args);
+  // The loader stub's calls: [method, arguments, time], read as own properties, four arguments at most (no
+  // method takes more); anything else in its place is passed over, and nothing in it throws into the page.
+  const calls = Array.isArray(stubCalls) ? stubCalls.length : 0;
+  for (let call = 0; call < calls; call++) {
+    safely(() => {
+      const stubCall = own(stubCalls, call);
+      const [method, given, time] = [0, 1, 2].map((i) => own(stubCall, i));
+      if (!METHODS.includes(method)) return;
+      const args = [0, 1, 2, 3].map((i) => own(given, i));
+      // The events get the time of the early call, in their options argument.
+      const at = method == 'track' ? 2 : method == 'publish' ? 3 : -1;
+      if (at > 0) args[at] = { time, ...(args[at] && typeof args[at] == 'object' ? args[at] : {}) };
+      (api[method as Method] as (...args: unknown[]) => unknown)(...args);
+    });
   }
 }

@@ -115,8 +115,8 @@ export function readOptions(given: unknown): Config {
   }
   for (const key of OBJECTS) {
     let value = option(key);
-    if (typeof value == 'string') value = safely(() => JSON.parse(value));
     if (value == null) value = {};
+    if (typeof value == 'string') value = safely(() => JSON.parse(value)); // a data attribute: JSON, or a misuse
     if (!value || typeof value != 'object' || Array.isArray(value)) fail(`init(): ${key} is not an object`);
     // Copied: a later change by the app changes nothing; without a prototype: no type finds Object.prototype's.
     config[key] = Object.assign(Object.create(null), value);
