@@ -74,7 +74,7 @@ export interface EventInput {
 
 /** The event options of a call, as their own properties: nothing from Object.prototype, nothing from a non-object. */
 export function readEventOptions(value: unknown): EventOptions {
-  if (value === undefined) return {}; // most calls: nothing to read
+  // Every key its own, when none was given too: a plain {} would give what a page set on Object.prototype.
   const options: Record<string, unknown> = {};
   for (const key of ['context', 'mode', 'contextInfo', 'options', 'time', 'immediate', 'customerId']) options[key] = own(value, key);
   return options;
@@ -100,7 +100,9 @@ type EventRules = Pick<Config, 'defaultContext' | 'schemas' | 'beforeSend'>;
  * is a misuse: counted by `refuse`, and thrown. An event that cannot be serialised, or that beforeSend threw
  * on, is counted by `refuse` and gives undefined, as does an event beforeSend dropped.
  */
-export function acceptEvent(input: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
+export function acceptEvent(given: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
+  // Its options read here too: identify() and page views give `{}`, whose inherited keys a page may have set.
+  const input = { ...given, eventOptions: readEventOptions(given.eventOptions) };
   const { context, options } = input.eventOptions;
   // The event's context of use: its `context` option when that names one, else its Tracardi options', else the default.
   const contextOfUse = typeof context == 'string' ? context : own(options, 'context') || defaultContext;
@@ -197,7 +199,8 @@ export function snapshot(event: WireEvent, beforeSend?: BeforeSend): string | un
     const returned = beforeSend(copy);
     if (returned === null || returned === false) return;
     const kept = returned || copy; // nothing returned: the copy, as the hook changed it
-    if (typeof own(kept, 'then') == 'function') throw new TypeError('beforeSend returned a Promise: it must return the event');
+    // A Promise's `then` is inherited, never its own.
+    if (kept instanceof Promise) throw new TypeError('beforeSend returned a Promise: it must return the event');
     // What the hook gave, as its own properties; the id is the tracker's: track() returned it, and resends carry it.
     const field = (key: keyof WireEvent) => own(kept, key);
     event = { id: event.id, type: field('type'), time: field('time'), properties: field('properties'), options: field('options'), context: field('context') };

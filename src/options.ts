@@ -104,7 +104,8 @@ export function readOptions(given: unknown): Config {
   }
   for (const key of OBJECTS) {
     let value = option(key);
-    if (typeof value == 'string') value = safely(() => JSON.parse(value));
+    // A data attribute's JSON; a string that is none is no object either (false, refused below).
+    if (typeof value == 'string') value = safely(() => JSON.parse(value)) || false;
     if (value == null) value = {};
     if (!value || typeof value != 'object' || Array.isArray(value)) fail(`init(): ${key} is not an object`);
     // Copied: a later change by the app changes nothing; without a prototype: no type finds Object.prototype's.
