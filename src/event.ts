@@ -3,6 +3,7 @@ import { eventId } from './id.js';
 import { fail, show } from './misuse.js';
 import type { Config } from './options.js';
 import { own, text } from './read.js';
+import { safely } from './safely.js';
 import { utf8Bytes } from './utf8.js';
 
 /** The UTF-8 size an event's JSON may have, so that any one event fits in a beacon (64 KiB in all). */
@@ -133,7 +134,8 @@ export function checkEvent({ type, properties, eventOptions: { mode, time, custo
   // DM Hub's custom event types start with c_, within 32 characters, with five properties of their own at most.
   if (/^c_/.test(type)) {
     if (type.length > 32) fail(`track(): ${show(type)} is over 32 characters`);
-    const custom = Object.keys(properties || {}).filter((name) => !DM_HUB_FIELDS.includes(name));
+    // A Proxy that throws is no broken rule: serialising it refuses the event.
+    const custom = (safely(() => Object.keys(properties || {})) || []).filter((name) => !DM_HUB_FIELDS.includes(name));
     if (custom.length > 5) fail(`track(): ${type} has ${custom.length} properties of its own (${custom.join(', ')}): DM Hub keeps 5`);
   }
   for (const [field, characters] of DM_HUB_LIMITS) {
@@ -148,9 +150,10 @@ export function checkEvent({ type, properties, eventOptions: { mode, time, custo
     if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
   }
   const date = property('date');
-  if (time !== undefined || date === undefined) return +(time || Date.now());
-  const at = Date.parse(date);
-  if (typeof date != 'string' || !(at >= 0)) fail(`track(): date ${show(date)} is not a date (DM Hub's: 2017-06-07T12:20:20Z)`);
+  // A time with no number form (a Symbol, a valueOf that throws) is refused as NaN is, when it is formatted.
+  if (time !== undefined || date === undefined) return safely(() => +(time || Date.now())) ?? NaN;
+  const at = typeof date == 'string' ? Date.parse(date) : NaN;
+  if (!(at >= 0)) fail(`track(): date ${show(date)} is not a date (DM Hub's: 2017-06-07T12:20:20Z)`);
   return at;
 }
 
