@@ -52,7 +52,8 @@ export function describe(config: Config, context: Record<string, unknown>, visit
 export function readDescription(value: unknown): TrackerDescription | undefined {
   const field = (key: string) => own(value, key);
   const [name, url, context, options, properties, timeout, session, profile] = ['name', 'url', 'context', 'options', 'properties', 'timeout', 'session', 'profile'].map(field);
-  const isObject = (part: unknown) => part && typeof part == 'object' && !Array.isArray(part);
+  // What goes in every payload as JSON: an object that serialises as one (no array, BigInt or cycle).
+  const isObject = (part: unknown) => safely(() => JSON.stringify(part)[0] == '{');
   if (typeof name == 'string' && isCollectorUrl(url) && isObject(context) && isObject(options) && isSessionId(session)) {
     // A timer past 2^31 - 1 ms fires at once: a description's timeout is held to init()'s bounds.
     return { name, url, context, options, properties: isObject(properties) ? properties : {}, timeout: count(timeout, 600_000) || 10_000, session, profile: isProfileId(profile) ? profile : undefined };

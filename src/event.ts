@@ -3,6 +3,7 @@ import { eventId } from './id.js';
 import { fail, show } from './misuse.js';
 import type { Config } from './options.js';
 import { own, text } from './read.js';
+import { safely } from './safely.js';
 import { UNIT, type Held } from './unit.js';
 import { utf8Bytes } from './utf8.js';
 
@@ -77,7 +78,7 @@ export interface EventInput {
 
 /** The event options of a call, as their own properties: nothing from Object.prototype, nothing from a non-object. */
 export function readEventOptions(value: unknown): EventOptions {
-  if (value === undefined) return {}; // most calls: nothing to read
+  // Every key its own, when none was given too: a plain {} would give what a page set on Object.prototype.
   const options: Record<string | symbol, unknown> = {};
   for (const key of ['context', 'mode', 'contextInfo', 'options', 'time', 'immediate', 'customerId', UNIT]) options[key as string] = own(value, key);
   return options;
@@ -103,7 +104,9 @@ type EventRules = Pick<Config, 'defaultContext' | 'schemas' | 'beforeSend'>;
  * is a misuse: counted by `refuse`, and thrown. An event that cannot be serialised, or that beforeSend threw
  * on, is counted by `refuse` and gives undefined, as does an event beforeSend dropped.
  */
-export function acceptEvent(input: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
+export function acceptEvent(given: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
+  // Its options read here too: identify() and page views give `{}`, whose inherited keys a page may have set.
+  const input = { ...given, eventOptions: readEventOptions(given.eventOptions) };
   const { context, options } = input.eventOptions;
   // The event's context of use: its `context` option when that names one, else its Tracardi options', else the default.
   const contextOfUse = typeof context == 'string' ? context : own(options, 'context') || defaultContext;
@@ -134,7 +137,8 @@ export function checkEvent({ type, properties, eventOptions: { mode, time, custo
   // DM Hub's custom event types start with c_, within 32 characters, with five properties of their own at most.
   if (/^c_/.test(type)) {
     if (type.length > 32) fail(`track(): ${show(type)} is over 32 characters`);
-    const custom = Object.keys(properties || {}).filter((name) => !DM_HUB_FIELDS.includes(name));
+    // A Proxy that throws is no broken rule: serialising it refuses the event.
+    const custom = (safely(() => Object.keys(properties || {})) || []).filter((name) => !DM_HUB_FIELDS.includes(name));
     if (custom.length > 5) fail(`track(): ${type} has ${custom.length} properties of its own (${custom.join(', ')}): DM Hub keeps 5`);
   }
   for (const [field, characters] of DM_HUB_LIMITS) {
@@ -149,7 +153,8 @@ export function checkEvent({ type, properties, eventOptions: { mode, time, custo
     if (missing.length) fail(`track(): ${type} needs ${missing.join(', ')}`);
   }
   const date = property('date');
-  if (time !== undefined || date === undefined) return +(time || Date.now());
+  // A time with no number form (a Symbol, a valueOf that throws) is refused as NaN is, when it is formatted.
+  if (time !== undefined || date === undefined) return safely(() => +(time || Date.now())) ?? NaN;
   // DM Hub's form, a string (2017-06-07T12:20:20Z), or a Date.
   const at = date instanceof Date ? +date : typeof date == 'string' ? Date.parse(date) : NaN;
   if (!(at >= 0)) fail(`track(): date ${show(date)} is not a date (DM Hub's: 2017-06-07T12:20:20Z)`);
@@ -204,7 +209,8 @@ export function snapshot(event: WireEvent, beforeSend?: BeforeSend): string | un
     const returned = beforeSend(copy);
     if (returned === null || returned === false) return;
     const kept = returned || copy; // nothing returned: the copy, as the hook changed it
-    if (typeof own(kept, 'then') == 'function') throw new TypeError('beforeSend returned a Promise: it must return the event');
+    // A Promise's `then` is inherited, never its own.
+    if (kept instanceof Promise) throw new TypeError('beforeSend returned a Promise: it must return the event');
     // What the hook gave, as its own properties; the id is the tracker's: track() returned it, and resends carry it.
     const field = (key: keyof WireEvent) => own(kept, key);
     event = { id: event.id, type: field('type'), time: field('time'), properties: field('properties'), options: field('options'), context: field('context') };

@@ -19,7 +19,8 @@ else {
   page[LOADED] = true;
   // A named element (<img name="currentScript">, <form id="tracker">) may stand where these globals are:
   // the script is read through Document's own getter.
-  const script = Object.getOwnPropertyDescriptor(Document.prototype, 'currentScript')!.get!.call(document);
+  const getter = safely(() => Object.getOwnPropertyDescriptor(Document.prototype, 'currentScript')!.get!);
+  const script = getter ? getter.call(document) : document.currentScript;
   const dataset = script instanceof HTMLScriptElement ? script.dataset : undefined;
   const stubCalls = own(page.tracker, 'q');
   const api = createTracker();

@@ -94,30 +94,35 @@ export function readOptions(given: unknown): Config {
   const option = (key: string) => own(given, key);
   const url = option('url');
   const source = option('source');
-  if (!isCollectorUrl(url)) fail(`init(): url ${show(url)} is not http(s) without query, fragment or credentials`);
+  // And one a request can go to: 'https://collector.test:99999' has the pattern, yet fetch would refuse it.
+  if (!isCollectorUrl(url) || !safely(() => new URL(url))) fail(`init(): url ${show(url)} is not http(s) without query, fragment or credentials`);
   if (!source || typeof source != 'string') fail(`init(): source ${show(source)} is not a name`);
   const name = option('name') || 'bt';
   // The name of a cookie and of storage keys: no ';', '=', ':' or space in it.
-  if (!/^[\w-]{1,64}$/.test(name)) fail(`init(): name ${show(name)} is not 1 to 64 letters, digits, _ or -`);
+  if (typeof name != 'string' || !/^[\w-]{1,64}$/.test(name)) fail(`init(): name ${show(name)} is not 1 to 64 letters, digits, _ or -`);
   const cookieDomain = option('cookieDomain');
-  if (cookieDomain !== undefined && !/^\.?[\w-]+(\.[\w-]+)*$/.test(cookieDomain)) fail(`init(): cookieDomain ${show(cookieDomain)} is not a domain`);
+  if (cookieDomain !== undefined && (typeof cookieDomain != 'string' || !/^\.?[\w-]+(\.[\w-]+)*$/.test(cookieDomain))) fail(`init(): cookieDomain ${show(cookieDomain)} is not a domain`);
   const defaultContext = option('defaultContext') || 'WEB';
   if (!CONTEXTS.includes(defaultContext)) fail(`init(): defaultContext ${show(defaultContext)} is not one of ${CONTEXTS.join(' ')}`);
   const config = { url: url.replace(/\/+$/, ''), source, name, cookieDomain, defaultContext } as Config;
-  for (const key of SWITCHES) config[key] = String(option(key)) == 'true';
-  const requireConsent = String(option('requireConsent'));
-  config.requireConsent = requireConsent == 'source' ? requireConsent : requireConsent == 'true';
+  for (const key of SWITCHES) config[key] = [true, 'true'].includes(option(key));
+  const requireConsent = option('requireConsent');
+  config.requireConsent = requireConsent == 'source' ? requireConsent : [true, 'true'].includes(requireConsent);
   for (const key of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) {
     const [fallback, most] = NUMBERS[key];
-    const value = option(key) === undefined ? fallback : +option(key);
-    if (!(value > 0 && value <= most)) fail(`init(): ${key} ${show(option(key))} is not a number over 0 and up to ${most}`);
+    const given = option(key);
+    // A number, or a data attribute's digits; nothing else is converted (an object's valueOf is the page's code).
+    const value = given === undefined ? fallback : typeof given == 'number' || typeof given == 'string' ? +given : NaN;
+    if (!(value > 0 && value <= most)) fail(`init(): ${key} ${show(given)} is not a number over 0 and up to ${most}`);
     config[key] = value;
   }
   for (const key of OBJECTS) {
     let value = option(key);
-    if (value == null) value = {};
-    if (typeof value == 'string') value = safely(() => JSON.parse(value)); // a data attribute: JSON, or a misuse
-    if (!value || typeof value != 'object' || Array.isArray(value)) fail(`init(): ${key} is not an object`);
+    // A data attribute's JSON; a string that is none is no object either (false, refused below).
+    if (typeof value == 'string') value = safely(() => JSON.parse(value)) || false;
+    // It goes in payloads as JSON: what cannot (a BigInt, a cycle, a getter that throws) is refused now, not at every send.
+    const json = value == null ? '{}' : safely(() => JSON.stringify(value));
+    if (!json || json[0] != '{') fail(`init(): ${key} is not an object`);
     // Copied: a later change by the app changes nothing; without a prototype: no type finds Object.prototype's.
     config[key] = Object.assign(Object.create(null), value);
   }

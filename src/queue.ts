@@ -185,12 +185,14 @@ export function createQueue(
     if (!over(meta)) return;
     if (!counted) {
       counted = true;
-      const exact: Meta = { ...meta, count: 0, bytes: 0 };
-      await walk(objects, exact, everyChunk(), (records) => {
-        exact.count += records.length;
-        exact.bytes += size(records);
+      // The broken records found on the way are dropped and counted by the walk; the counts are of the rest.
+      let [events, bytes] = [0, 0];
+      await walk(objects, meta, everyChunk(), (records) => {
+        events += records.length;
+        bytes += size(records);
       });
-      Object.assign(meta, exact);
+      meta.count = events;
+      meta.bytes = bytes;
     }
     await walk(objects, meta, everyChunk(), (records, cursor) => {
       if (!over(meta)) return false;

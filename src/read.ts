@@ -18,8 +18,8 @@ export function own(value: unknown, key: PropertyKey): any {
   }
 }
 
-/** A count read from elsewhere: a number from 0 to `max`, else 0. */
-export const count = (value: unknown, max = Number.MAX_SAFE_INTEGER): number => (typeof value == 'number' && value > 0 ? Math.min(value, max) : 0);
+/** A count or a time read from elsewhere: a whole number from 0 to `max`, else 0. */
+export const count = (value: unknown, max = Number.MAX_SAFE_INTEGER): number => (typeof value == 'number' && value > 0 ? Math.floor(Math.min(value, max)) : 0);
 
 /** A string of 1 to `max` characters, else undefined. */
 export const text = (value: unknown, max: number): string | undefined => (typeof value == 'string' && value && value.length <= max ? value : undefined);

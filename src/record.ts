@@ -49,7 +49,8 @@ export function readRecord(value: unknown): EventRecord | undefined {
     typeof event == 'string' &&
     Number.isFinite(at) &&
     at >= 0 &&
-    isPath(path)
+    // A string the tracker wrote: an array's string form could pass for one.
+    (path === undefined || (typeof path == 'string' && isPath(path)))
   ) {
     return { id, url, source, session, profile, event, at, path };
   }

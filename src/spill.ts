@@ -20,10 +20,12 @@ const spillKeys = () => (safely(() => Object.keys(localStorage)) || []).filter(i
 export function readSpill(value: unknown, name: string): [EventRecord[], number] | undefined {
   const owner = own(value, 'name');
   if (typeof owner == 'string' && owner != name) return;
-  const events = own(value, 'events');
+  const given = own(value, 'events');
+  // A list, copied: JSON gives nothing else, and whatever stands in its place (a Proxy that throws) holds nothing.
+  const events = safely(() => (Array.isArray(given) ? [...given] : [])) || [];
   const records: EventRecord[] = [];
   let dropped = count(own(value, 'dropped'), 1e9);
-  for (const event of Array.isArray(events) ? events : []) {
+  for (const event of events) {
     const record = readRecord(event);
     if (record) records.push(record);
     else dropped++;

@@ -104,7 +104,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       const tracking = ready('track');
       if (!tracking) return '';
       checkType('track', type);
-      if (properties != null && (typeof properties != 'object' || Array.isArray(properties))) fail('track(): properties must be an object');
+      if (properties != null && (typeof properties != 'object' || safely(() => Array.isArray(properties)) !== false)) fail('track(): properties must be an object');
       return tracking._track(type, properties || undefined, readEventOptions(eventOptions), eventIdOf(properties || undefined));
     },
     publish: (action, entity, data, eventOptions) => tracker.track(publishType(action, entity), data, eventOptions),
