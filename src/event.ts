@@ -92,7 +92,7 @@ export function eventIdOf(properties: object | undefined): string {
   const externalId = own(properties, 'externalId');
   if (externalId == null) return eventId();
   if (Number.isFinite(externalId)) return String(externalId);
-  if (!text(externalId, 256)) fail(`track(): externalId ${show(externalId)} is not a non-empty string or a finite number`);
+  if (!text(externalId, 256)) fail(`track(): externalId ${show(externalId)} is not an id or a number`);
   return externalId;
 }
 
@@ -104,9 +104,7 @@ type EventRules = Pick<Config, 'defaultContext' | 'schemas' | 'beforeSend'>;
  * is a misuse: counted by `refuse`, and thrown. An event that cannot be serialised, or that beforeSend threw
  * on, is counted by `refuse` and gives undefined, as does an event beforeSend dropped.
  */
-export function acceptEvent(given: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
-  // Its options read here too: identify() and page views give `{}`, whose inherited keys a page may have set.
-  const input = { ...given, eventOptions: readEventOptions(given.eventOptions) };
+export function acceptEvent(input: EventInput, { defaultContext, schemas, beforeSend }: EventRules, refuse: (error: unknown) => void): string | undefined {
   const { context, options } = input.eventOptions;
   // The event's context of use: its `context` option when that names one, else its Tracardi options', else the default.
   const contextOfUse = typeof context == 'string' ? context : own(options, 'context') || defaultContext;
@@ -132,14 +130,14 @@ export function acceptEvent(given: EventInput, { defaultContext, schemas, before
 export function checkEvent({ type, properties, eventOptions: { mode, time, customerId } }: EventInput, contextOfUse: string, required?: string[]): number {
   const property = (name: string) => own(properties, name);
   if (!CONTEXTS.includes(contextOfUse as ContextOfUse)) fail(`track(): context ${show(contextOfUse)} is not one of ${CONTEXTS.join(' ')}`);
-  if (mode && !MODES.includes(mode)) fail(`track(): mode ${show(mode)} is not ACTIVE or PASSIVE`);
-  if (customerId !== undefined && !text(customerId, 256)) fail(`track(): customerId ${show(customerId)} is not a customer id`);
+  if (mode && !MODES.includes(mode)) fail(`track(): mode ${show(mode)} is not one of ${MODES.join(' ')}`);
+  if (customerId !== undefined && !text(customerId, 256)) fail(`track(): customerId ${show(customerId)} is not an id`);
   // DM Hub's custom event types start with c_, within 32 characters, with five properties of their own at most.
   if (/^c_/.test(type)) {
-    if (type.length > 32) fail(`track(): ${show(type)} is over 32 characters`);
+    if (type.length > 32) fail(`track(): type is over 32 characters`);
     // A Proxy that throws is no broken rule: serialising it refuses the event.
     const custom = (safely(() => Object.keys(properties || {})) || []).filter((name) => !DM_HUB_FIELDS.includes(name));
-    if (custom.length > 5) fail(`track(): ${type} has ${custom.length} properties of its own (${custom.join(', ')}): DM Hub keeps 5`);
+    if (custom.length > 5) fail(`track(): ${type} has over 5 custom properties`);
   }
   for (const [field, characters] of DM_HUB_LIMITS) {
     const value = property(field);
@@ -157,7 +155,7 @@ export function checkEvent({ type, properties, eventOptions: { mode, time, custo
   if (time !== undefined || date === undefined) return safely(() => +(time || Date.now())) ?? NaN;
   // DM Hub's form, a string (2017-06-07T12:20:20Z), or a Date.
   const at = date instanceof Date ? +date : typeof date == 'string' ? Date.parse(date) : NaN;
-  if (!(at >= 0)) fail(`track(): date ${show(date)} is not a date (DM Hub's: 2017-06-07T12:20:20Z)`);
+  if (!(at >= 0)) fail(`track(): date ${show(date)} is not a date`);
   return at;
 }
 
@@ -210,7 +208,7 @@ export function snapshot(event: WireEvent, beforeSend?: BeforeSend): string | un
     if (returned === null || returned === false) return;
     const kept = returned || copy; // nothing returned: the copy, as the hook changed it
     // A Promise's `then` is inherited, never its own.
-    if (kept instanceof Promise) throw new TypeError('beforeSend returned a Promise: it must return the event');
+    if (kept instanceof Promise) throw new TypeError('beforeSend returned a Promise');
     // What the hook gave, as its own properties; the id is the tracker's: track() returned it, and resends carry it.
     const field = (key: keyof WireEvent) => own(kept, key);
     event = { id: event.id, type: field('type'), time: field('time'), properties: field('properties'), options: field('options'), context: field('context') };
@@ -221,7 +219,7 @@ export function snapshot(event: WireEvent, beforeSend?: BeforeSend): string | un
 /** A value's JSON, where Tracardi needs an object (it answers 500 to null there: a toJSON may give anything). */
 function objectJson(value: unknown, part: string): string {
   const json = JSON.stringify(value);
-  if (!json || json[0] != '{') throw new TypeError(`${part} is ${json} once serialised, not an object`);
+  if (!json || json[0] != '{') throw new TypeError(`${part} is ${json}, not an object`);
   return json;
 }
 

@@ -95,11 +95,11 @@ export function readOptions(given: unknown): Config {
   const url = option('url');
   const source = option('source');
   // And one a request can go to: 'https://collector.test:99999' has the pattern, yet fetch would refuse it.
-  if (!isCollectorUrl(url) || !safely(() => new URL(url))) fail(`init(): url ${show(url)} is not http(s) without query, fragment or credentials`);
+  if (!isCollectorUrl(url) || !safely(() => new URL(url))) fail(`init(): url ${show(url)} is not http(s)`);
   if (!source || typeof source != 'string') fail(`init(): source ${show(source)} is not a name`);
   const name = option('name') || 'bt';
   // The name of a cookie and of storage keys: no ';', '=', ':' or space in it.
-  if (typeof name != 'string' || !/^[\w-]{1,64}$/.test(name)) fail(`init(): name ${show(name)} is not 1 to 64 letters, digits, _ or -`);
+  if (typeof name != 'string' || !/^[\w-]{1,64}$/.test(name)) fail(`init(): name ${show(name)} is not a name`);
   const cookieDomain = option('cookieDomain');
   if (cookieDomain !== undefined && (typeof cookieDomain != 'string' || !/^\.?[\w-]+(\.[\w-]+)*$/.test(cookieDomain))) fail(`init(): cookieDomain ${show(cookieDomain)} is not a domain`);
   const defaultContext = option('defaultContext') || 'WEB';
@@ -113,7 +113,7 @@ export function readOptions(given: unknown): Config {
     const given = option(key);
     // A number, or a data attribute's digits; nothing else is converted (an object's valueOf is the page's code).
     const value = given === undefined ? fallback : typeof given == 'number' || typeof given == 'string' ? +given : NaN;
-    if (!(value > 0 && value <= most)) fail(`init(): ${key} ${show(given)} is not a number over 0 and up to ${most}`);
+    if (!(value > 0 && value <= most)) fail(`init(): ${key} ${show(given)} is not a number up to ${most}`);
     config[key] = value;
   }
   for (const key of OBJECTS) {
@@ -128,7 +128,7 @@ export function readOptions(given: unknown): Config {
   }
   for (const type in config.schemas) {
     const required = config.schemas[type];
-    if (!Array.isArray(required) || required.some((name) => typeof name != 'string')) fail(`init(): schemas.${type} is not a list of property names`);
+    if (!Array.isArray(required) || required.some((name) => typeof name != 'string')) fail(`init(): schemas.${type} is not a list of names`);
   }
   for (const key of ['onResponse', 'beforeSend', 'onConsentRequired'] as const) {
     const value = option(key);

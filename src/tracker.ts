@@ -69,7 +69,7 @@ const kebab = (name: string) =>
 /** The type publish() tracks: `<entity>-<action>`, each a name. */
 function publishType(action: string, entity: string) {
   const [what, done] = [kebab(entity), kebab(action)];
-  if (!/[a-z\d]/.test(what) || !/[a-z\d]/.test(done)) fail(`publish(): ${show(action)} on ${show(entity)} is no action on an entity`);
+  if (!/[a-z\d]/.test(what) || !/[a-z\d]/.test(done)) fail(`publish(): ${show(action)} ${show(entity)} is not an action and entity`);
   return `${what}-${done}`;
 }
 
@@ -96,7 +96,7 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       if (running) fail('init() twice'); // before the options are read: a second init() changes nothing
       const config = readOptions(options || ({} as TrackerOptions));
       const { name, url } = config;
-      if ((collectors.get(name) || url) != url) fail(`init(): name ${show(name)} is another tracker's: give each tracker its own`);
+      if ((collectors.get(name) || url) != url) fail(`init(): name ${show(name)} is another tracker's`);
       collectors.set(name, url);
       running = run(config);
     },
@@ -254,14 +254,14 @@ function run(config: Config): Running {
   onSpill(() => stored() && spills._moveToQueue().catch(warn)); // network or not
   if (visitor._given()) start();
   // From a history call of the app: nothing may throw into it.
-  if (config.pageViews) onPageView(() => safely(() => track('page-view', undefined, {}, eventId())));
+  if (config.pageViews) onPageView(() => safely(() => track('page-view', undefined, readEventOptions(undefined), eventId())));
 
   return {
     _track: track,
     _identify(customer, traits) {
       visitor._identify(customer);
       // An event a Tracardi workflow or the demo collector acts on: it links this session to the customer.
-      return track('identify', { customerId: customer.id, externalId: customer.externalId, traits }, {}, eventId());
+      return track('identify', { customerId: customer.id, externalId: customer.externalId, traits }, readEventOptions(undefined), eventId());
     },
     _collect(type, properties) {
       if (visitor._given() != false) {

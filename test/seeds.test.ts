@@ -32,7 +32,7 @@ describe('bc-events: names a user of it can predict', () => {
     ['__', 'MyEntity'],
   ])('publish(%j, %j) is a misuse: a TypeError, nothing tracked', async (action, entity) => {
     const tracker = await start();
-    expect(() => tracker.publish(action, entity)).toThrow(/^beacon-tracker: publish\(\): .* is no action on an entity$/);
+    expect(() => tracker.publish(action, entity)).toThrow(/^beacon-tracker: publish\(\): .* is not an action and entity$/);
     await tracker.flush();
     expect(requests).toHaveLength(0);
   });
@@ -122,7 +122,7 @@ describe('DM Hub: the fields as its users write them', () => {
     ['257 characters', 'x'.repeat(257)],
   ])('externalId %s is a TypeError that says what it must be', async (_name, externalId) => {
     const tracker = await start();
-    expect(() => tracker.track('a', { externalId })).toThrow(/^beacon-tracker: track\(\): externalId .* is not a non-empty string or a finite number$/);
+    expect(() => tracker.track('a', { externalId })).toThrow(/^beacon-tracker: track\(\): externalId .* is not an id or a number$/);
   });
 
   it("the seed's c_apply_card, as written: DM Hub's date is when it happened, its fields and custom property travel in properties", async () => {
@@ -142,7 +142,7 @@ describe('DM Hub: the fields as its users write them', () => {
     tracker.track('c_visit', { date: '2017-06-07T03:43:00Z' }, { time: T0 - 1000 });
     await tracker.flush();
     expect(sentEvents()[0].time.create).toBe(new Date(T0 - 1000).toISOString());
-    expect(() => tracker.track('c_visit', { date: 'yesterday' })).toThrow("track(): date 'yesterday' is not a date (DM Hub's: 2017-06-07T12:20:20Z)");
+    expect(() => tracker.track('c_visit', { date: 'yesterday' })).toThrow("track(): date 'yesterday' is not a date");
     expect(() => tracker.track('c_visit', { date: 1496806980000 })).toThrow('is not a date');
     tracker.track('c_visit', { date: new Date('2017-06-07T03:43:00Z') }); // a Date, as JavaScript writes one
     await tracker.flush();
@@ -153,7 +153,7 @@ describe('DM Hub: the fields as its users write them', () => {
     const tracker = await start();
     const five = { a: 1, b: 2, c: 3, d: 4, e: 5, targetId: 't', source: 's', score: 1, externalId: 'x-1' };
     expect(tracker.track('c_apply_card', five)).toBe('x-1');
-    expect(() => tracker.track('c_apply_card', { ...five, f: 6 })).toThrow('c_apply_card has 6 properties of its own (a, b, c, d, e, f): DM Hub keeps 5');
+    expect(() => tracker.track('c_apply_card', { ...five, f: 6 })).toThrow('c_apply_card has over 5 custom properties');
     expect(tracker.track('not_custom', { ...five, f: 6, externalId: undefined })).not.toBe(''); // other types are free
   });
 
@@ -183,7 +183,7 @@ describe('an event that names its customer (ContactHub, DM Hub)', () => {
       ['for-another', { id: 'c-2' }],
       ['mine', { id: 'c-1' }],
     ]);
-    expect(() => tracker.track('x', {}, { customerId: 42 as never })).toThrow('track(): customerId 42 is not a customer id');
+    expect(() => tracker.track('x', {}, { customerId: 42 as never })).toThrow('track(): customerId 42 is not an id');
   });
 });
 

@@ -27,7 +27,7 @@ describe('init()', () => {
     ['a number as source', { url: COLLECTOR, source: 42 }],
   ])('throws TypeError on %s', (_name, options) => {
     expect(() => createTracker().init(options as TrackerOptions)).toThrow(TypeError);
-    expect(() => createTracker().init(options as TrackerOptions)).toThrow(/^beacon-tracker: init\(\): (url .* is not http\(s\) without query, fragment or credentials|source .* is not a name)$/);
+    expect(() => createTracker().init(options as TrackerOptions)).toThrow(/^beacon-tracker: init\(\): (url .* is not http\(s\)|source .* is not a name)$/);
   });
 
   it.each<[string, Partial<TrackerOptions>]>([
@@ -40,7 +40,7 @@ describe('init()', () => {
   ])('throws TypeError on %s, and stays uninitialised', async (_name, bad) => {
     const tracker = createTracker();
     const [[option, value]] = Object.entries(bad);
-    expect(() => tracker.init({ url: COLLECTOR, source: 'web', ...bad })).toThrow(`init(): ${option} ${typeof value == 'string' ? `'${value}'` : value} is not a number over 0 and up to `);
+    expect(() => tracker.init({ url: COLLECTOR, source: 'web', ...bad })).toThrow(`init(): ${option} ${typeof value == 'string' ? `'${value}'` : value} is not a number up to `);
     expect(() => tracker.track('a')).toThrow(/init\(\) first/);
   });
 

@@ -64,7 +64,7 @@ describe('options', () => {
     ['credentials', 'https://user:pass@collector.test'],
     ['a backslash', 'https://collector.test\\@evil.test'],
   ])('a url with %s is refused at init(): the events would go to another path, or nowhere', (_name, url) => {
-    expect(() => createTracker({ url, source: 'web' })).toThrow(/^beacon-tracker: init\(\): url .* is not http\(s\) without query, fragment or credentials$/);
+    expect(() => createTracker({ url, source: 'web' })).toThrow(/^beacon-tracker: init\(\): url .* is not http\(s\)$/);
   });
 
   it.each<[string, Partial<TrackerOptions>]>([
@@ -76,7 +76,7 @@ describe('options', () => {
     ['maxQueueEvents of 1e12', { maxQueueEvents: 1e12 }],
     ['maxQueueBytes Infinity', { maxQueueBytes: Infinity }],
   ])('%s is refused at init()', (_name, bad) => {
-    expect(() => createTracker({ url: COLLECTOR, source: 'web', ...bad })).toThrow(/^beacon-tracker: init\(\): \w+ .* is not a number over 0 and up to \d+$/);
+    expect(() => createTracker({ url: COLLECTOR, source: 'web', ...bad })).toThrow(/^beacon-tracker: init\(\): \w+ .* is not a number up to \d+$/);
   });
 
   it('each number at its bound is taken: a collector answering after a minute is waited for with timeout 600000', async () => {
@@ -140,7 +140,7 @@ describe('options', () => {
     ['a BigInt', 10n],
     ["an object whose valueOf is the page's", { valueOf: () => 10 }],
   ])("a number option that is %s is refused with init()'s own TypeError", (_name, batchSize) => {
-    expect(() => createTracker({ url: COLLECTOR, source: 'web', batchSize: batchSize as number })).toThrow(/^beacon-tracker: init\(\): batchSize .* is not a number over 0 and up to 1000$/);
+    expect(() => createTracker({ url: COLLECTOR, source: 'web', batchSize: batchSize as number })).toThrow(/^beacon-tracker: init\(\): batchSize .* is not a number up to 1000$/);
   });
 
   it('a switch is on only for true or the data attribute "true"', async () => {
@@ -274,7 +274,7 @@ describe("events as the app gives them", () => {
     ['a string of 257 characters', 'x'.repeat(257)],
   ])('an externalId that is %s is refused with a TypeError: no event gets an id like "[object Object]"', async (_name, externalId) => {
     const tracker = await start();
-    expect(() => tracker.track('a', { externalId })).toThrow(/^beacon-tracker: track\(\): externalId .* is not a non-empty string or a finite number$/);
+    expect(() => tracker.track('a', { externalId })).toThrow(/^beacon-tracker: track\(\): externalId .* is not an id or a number$/);
     await tracker.flush();
     expect(requests).toHaveLength(0);
   });
