@@ -12,7 +12,7 @@ import { waitFor, waitForQuiet } from './helpers/wait';
 
 const suite = useSuite();
 
-/** The records of the tracker's IndexedDB queue under `name` (keys `[name, url, at, id]`; the meta's is `[name]`). */
+/** The records of the tracker's IndexedDB queue under `name` (keys `[name, url, at, id, last id]`; the meta's is `[name]`). */
 const queued = queuedRecords;
 
 /** Waits until nothing more arrives at the collector, then gives the requests it got in all. */

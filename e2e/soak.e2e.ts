@@ -203,7 +203,7 @@ async function soak(seed: number, duration: number) {
   const final = await open(lastTab + 1);
   const left = async () => {
     await final.evaluate(() => tracker.flush());
-    const records = (await queueEntries(final)).filter(([key]) => Array.isArray(key) && key.length == 4).length;
+    const records = (await queueEntries(final)).filter(([key]) => Array.isArray(key) && key.length > 1).length;
     const spills = await final.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('beacon-tracker:')).length);
     return { records, spills };
   };

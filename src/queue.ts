@@ -121,7 +121,7 @@ function readChunk(cursor: IDBCursorWithValue, meta: Meta): EventRecord[] {
 
 /**
  * The events of tracker `name` that wait for a collector, shared by the tabs of a site (docs/storage.md):
- * in IndexedDB, a hand-over's events of one collector as one chunk under `[name, url, at, id]` of its first,
+ * in IndexedDB, a hand-over's events of one collector as one chunk under `[name, url, at, id, last id]`,
  * so that a change costs a request per chunk it moves, never the queue's length; or in this page's memory
  * once IndexedDB is missing, blocked or failing (some private modes, policies, quota): tracking goes on.
  */
@@ -212,14 +212,15 @@ export function createQueue(
   }
 
   /**
-   * Adds a chunk under the key of its first event, unless one is there already: the same events, added by
-   * whichever came second of a closing page and a tab moving its spill in, or the rest of them, the others
-   * sent. The same events are always cut into the same chunks (addToDatabase).
+   * Adds a chunk under the key of its first and last events, unless one is there already: the same events,
+   * added by whichever came second of a closing page and a tab moving its spill in, or the rest of them, the
+   * others sent. The same events are always cut into the same chunks (addToDatabase).
    */
   function addChunk(objects: IDBObjectStore, meta: Meta, chunk: EventRecord[]): Promise<void> {
     const [first] = chunk;
     return new Promise((resolve) => {
-      const request = objects.add(chunk, [name, first.url, first.at, first.id]);
+      // Its first and last events name it: other events in a chunk that starts the same way make another key.
+      const request = objects.add(chunk, [name, first.url, first.at, first.id, chunk[chunk.length - 1].id]);
       request.onsuccess = () => {
         meta.count += chunk.length;
         meta.bytes += size(chunk);

@@ -46,8 +46,11 @@ const spillJson = (name: string, records: EventRecord[], dropped: number) =>
  * no localStorage.
  */
 export interface Spills {
-  /** Keeps the events of a page going away, synchronously (under `key` if given, rewriting it); gives the key. */
-  _write(records: EventRecord[], dropped: number, key?: string): string;
+  /**
+   * Keeps the events of a page going away, synchronously, under a new key (a key is written once: another
+   * tab may have moved in what was under an earlier one); removes the `earlier` spill it replaces. Gives the key.
+   */
+  _write(records: EventRecord[], dropped: number, earlier?: string): string;
   /** Moves this tracker's spills into the queue: IndexedDB, or this page's memory (then they are this page's to keep). */
   _moveToQueue(): Promise<void>;
   /** Deletes the spill under `key`. */
@@ -72,7 +75,9 @@ export function createSpills(name: string, queue: Queue): Spills {
   }
 
   return {
-    _write(records, dropped, key = SPILL + Math.random()) {
+    _write(records, dropped, earlier) {
+      const key = SPILL + Math.random();
+      remove(earlier);
       const written = safely(() => {
         localStorage.setItem(key, spillJson(name, records, dropped));
         return true;
@@ -98,10 +103,10 @@ export function createSpills(name: string, queue: Queue): Spills {
 }
 
 /**
- * A closing tab may still beacon and withdraw the spill it wrote at a pagehide of a page still visible (the
- * visibilitychange follows within milliseconds): another tab moves it in only after this pause.
+ * A closing tab replaces the spill it wrote at a pagehide of a page still visible when the visibilitychange
+ * follows, within milliseconds: another tab moves a spill in after this pause, so as not to move both.
  */
-const SPILL_WAIT_MS = 500;
+const SPILL_WAIT_MS = 100;
 
 /** Calls `spilled` soon after another tab of the site writes a spill: its events are safe from a crash once moved into IndexedDB. */
 export function onSpill(spilled: () => void) {

@@ -1,5 +1,5 @@
 // @vitest-environment node
-// The queue in fake-indexeddb: a chunk of records per hand-over under [name, url, at, id] of its first, the
+// The queue in fake-indexeddb: a chunk of records per hand-over under [name, url, at, id, last id], the
 // meta under [name] (docs/storage.md); its bounds, several tabs, the memory fallback, what a page going away
 // gives back, and the spills closing pages leave.
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -235,7 +235,7 @@ describe('reading the oldest events', () => {
     const queue = queueOn(store);
     const [a, b, c] = records('a', 'b', 'c');
     await queue._add([a, b, c], 0);
-    await set(['bt', URL, a.at, a.id], [a, { ...b, session: 'evil' }, c], store);
+    await set(['bt', URL, a.at, a.id, c.id], [a, { ...b, session: 'evil' }, c], store);
     expect(await oldest(queue, 10)).toEqual([[a, c], 1]);
     expect((await stored(store)).ids).toEqual(['a', 'c']);
     expect((await stored(store)).meta).toMatchObject({ count: 2, dropped: 1 });

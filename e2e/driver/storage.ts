@@ -68,10 +68,10 @@ export const queueEntries = (page: Page) =>
       }),
   );
 
-/** The events tracker `name` holds in IndexedDB: its chunks under `[name, url, at, id]`, each a list of records (docs/storage.md). */
+/** The events tracker `name` holds in IndexedDB: its chunks under `[name, url, at, id, last id]`, each a list of records (docs/storage.md). */
 export const queuedRecords = async (page: Page, name = 'bt') =>
   (await queueEntries(page))
-    .filter(([key]) => Array.isArray(key) && key.length == 4 && key[0] == name)
+    .filter(([key]) => Array.isArray(key) && key.length > 1 && key[0] == name)
     .flatMap(([, value]) => (Array.isArray(value) ? value : [value]) as { id: string }[]);
 
 /** Writes entries into the tracker's IndexedDB store, creating it as the tracker does where it is missing. */
