@@ -201,6 +201,24 @@ describe('links', () => {
   });
 });
 
+describe('a single-page app with the npm build', () => {
+  it("import 'beacon-tracker/capture': tagged events, and at each navigation the engagement of the page view that ends, with its own page", async () => {
+    const page = await (await suite.context()).newPage(suite.page('/e2e/capture-spa.html'));
+    await waitFor(() => page.evaluate(() => typeof (window as any).app == 'object'), { what: 'the app started' });
+    const session = await page.evaluate(() => (window as any).app.sessionId());
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the first page view, visible a while
+    await page.evaluate(() => (window as any).app.navigate('/e2e/capture-spa/cart', 'Cart'));
+    await page.click('#buy');
+    await page.evaluate(() => (window as any).app.flush());
+    const events = await expectEvents(session, { 'page-view': 2, 'page-engagement': 1, buy: 1 }, 'an SPA navigation');
+    const [engagement] = byType(events, 'page-engagement');
+    expect(engagement.context.page).toMatchObject({ path: '/e2e/capture-spa.html', title: 'Capture SPA home' });
+    expect(engagement.properties.visibleMs).toBeGreaterThanOrEqual(250);
+    expect(byType(events, 'buy')[0]).toMatchObject({ properties: { sku: 'A-1' }, context: { page: { path: '/e2e/capture-spa/cart', title: 'Cart' } } });
+    expect(await pageErrors(page)).toEqual([]);
+  });
+});
+
 describe('navigation time', () => {
   /**
    * Clicks the link (or submits the form) of `file` to another origin. Gives, in ms after the click: when the

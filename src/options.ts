@@ -134,7 +134,7 @@ export function readOptions(given: unknown): Config {
     if (!Array.isArray(required) || required.some((name) => typeof name != 'string')) fail(`init(): schemas.${type} is not a list of property names`);
   }
   // true, or file extensions: a list, or as a data attribute gives them, 'pdf,zip' (which String() makes of a list).
-  const downloads = option('fileDownloads') === undefined ? 'false' : String(option('fileDownloads')).replace(/[\s.]/g, '').toLowerCase();
+  const downloads = option('fileDownloads') === undefined ? 'false' : String(option('fileDownloads')).replace(/\s/g, '');
   if (!/^\w+(,\w+)*$/.test(downloads)) fail(`init(): fileDownloads ${show(option('fileDownloads'))} is not true or file extensions`);
   config.fileDownloads = downloads == 'true' || (downloads != 'false' && downloads.split(','));
   for (const key of ['onResponse', 'beforeSend'] as const) {

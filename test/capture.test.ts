@@ -53,12 +53,12 @@ describe('options', () => {
     expect(readOptions(base)).toMatchObject({ taggedEvents: false, outboundLinks: false, fileDownloads: false, engagement: false });
     const fromAttributes = readOptions({ ...base, taggedEvents: 'true', outboundLinks: 'true', fileDownloads: 'true', engagement: 'true' });
     expect(fromAttributes).toMatchObject({ taggedEvents: true, outboundLinks: true, fileDownloads: true, engagement: true });
-    expect(readOptions({ ...base, fileDownloads: 'pdf, .ZIP,7z' }).fileDownloads).toEqual(['pdf', 'zip', '7z']);
+    expect(readOptions({ ...base, fileDownloads: 'pdf, ZIP,7z' }).fileDownloads).toEqual(['pdf', 'ZIP', '7z']); // matched ignoring case
     expect(readOptions({ ...base, fileDownloads: ['csv'] }).fileDownloads).toEqual(['csv']);
     expect(readOptions({ ...base, fileDownloads: 'false' }).fileDownloads).toBe(false);
   });
 
-  it.each([['pdf|exe'], ['pdf,'], [''], [[]], [['pdf', 'a)b']], [{ pdf: true }]])('throws TypeError on the file extensions %j', (given) => {
+  it.each([['pdf|exe'], ['pdf,'], ['.pdf'], [''], [[]], [['pdf', 'a)b']], [{ pdf: true }]])('throws TypeError on the file extensions %j', (given) => {
     expect(() => readOptions({ url: COLLECTOR, source: 'web', fileDownloads: given })).toThrow(/^beacon-tracker: init\(\): fileDownloads .* is not true or file extensions$/);
   });
 });
