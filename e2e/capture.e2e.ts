@@ -67,14 +67,16 @@ async function expectClean(page: Page) {
 const byType = (events: StoredEvent[], type: string) => events.filter((event) => event.type == type);
 
 describe('tagged events', () => {
-  it('a tagged button tracks its type and data-track-* properties, a click on its child counts for it, once', async () => {
+  it('a tagged button tracks its type and data-track-* properties, a click on its child counts for it, once; markup track() refuses throws nothing', async () => {
     const away = await elsewhere();
     const { page, session } = await open(away);
     await page.click('#signup');
     await page.click('#signup-child');
+    await page.click('#untyped'); // refused, and the page goes on
+    await page.click('#scored');
     await expectClean(page);
     await page.evaluate(() => tracker.flush());
-    const events = await expectEvents(session, { signup: 2 }, 'two clicks on a tagged button');
+    const events = await expectEvents(session, { signup: 2 }, 'two clicks on a tagged button, two on markup track() refuses');
     for (const event of events) expect(event.properties).toEqual({ plan: 'pro', planId: 'p-7' });
   });
 
