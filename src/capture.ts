@@ -122,7 +122,10 @@ function measureEngagement(track: Track) {
     maxScrollPercent = Math.max(maxScrollPercent, Math.min(100, Math.round(((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100)) || 0);
   };
 
-  /** Tracks the page view that ends (if there was one, and it was visible), and starts the next. */
+  /**
+   * Tracks the page view that ends (if there was one, and it was visible), and starts the next. The depth is
+   * read once more first, for a page never scrolled: at an app's navigation the next view may already show.
+   */
   function report() {
     tick();
     if (page && visibleMs >= 1) {

@@ -177,6 +177,18 @@ describe('tagged events', () => {
     ]);
   });
 
+  it('a click or key a script dispatches at document or window is passed over, without an error', async () => {
+    const tracker = await start({ taggedEvents: true, outboundLinks: true });
+    for (const target of [document, window]) {
+      expect(() => target.dispatchEvent(new MouseEvent('click', { bubbles: true }))).not.toThrow();
+      expect(() => target.dispatchEvent(new MouseEvent('auxclick', { bubbles: true, button: 1 }))).not.toThrow();
+      expect(() => target.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))).not.toThrow();
+    }
+    tracker.track('control');
+    await tracker.flush();
+    expect(summary()).toEqual([['control', {}]]);
+  });
+
   it('without the option, a tagged element tracks nothing', async () => {
     const $ = markup('<button data-track="signup">Sign up</button><a href="https://elsewhere.test/x.pdf" download>x</a>');
     const tracker = await start();
