@@ -54,9 +54,10 @@ export default [
   // The service-worker build: served as a site's worker, or loaded into its own with importScripts().
   script('.build/sw.js', 'dist/sw.js'),
   {
-    // The npm build, `beacon-tracker` and `beacon-tracker/sw`: readable ESM; idb-keyval and nanoid stay
-    // imports so that an app's bundler shares them.
-    input: { index: '.build/index.js', worker: '.build/worker.js' },
+    // The npm build, `beacon-tracker`, `beacon-tracker/capture` (a side effect: it registers capture with the
+    // tracker) and `beacon-tracker/sw`: readable ESM; idb-keyval and nanoid stay imports so that an app's
+    // bundler shares them.
+    input: { index: '.build/index.js', capture: '.build/capture-entry.js', worker: '.build/worker.js' },
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'shared-[hash].js' },
     external: ['idb-keyval', 'nanoid'],
     plugins: [tscSourceMaps],

@@ -238,3 +238,26 @@ it('the QA page shows the context of use, mode, customer and consent of what it 
     await context.close();
   }
 });
+
+it('the QA page shows the events its markup makes (data-track, no JavaScript) as the collector receives them', async () => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage(`${demo.siteUrl}/`);
+    await waitFor(async () => /[0-9a-f-]{36}/.test(await text(page, '#session-id')), { what: 'the session id on the page' });
+    const sessionId = await text(page, '#session-id');
+    await page.click('#tagged-signup');
+    await page.fill('#tagged-feedback', 'nice');
+    await page.click('#tagged-send'); // the page sends it itself (preventDefault): capture sees the submit all the same
+    const ofSession = () => demo.collector.store.all().filter((event: any) => event.session?.id == sessionId);
+    await waitFor(() => ofSession().length == 2, { what: 'the tagged click and the tagged form at the collector' });
+    expect(ofSession().map((event: any) => [event.type, event.properties]).sort()).toEqual([
+      ['newsletter-signup', { list: 'weekly', position: 'qa-card' }],
+      ['qa-feedback', { form: 'qa-card' }],
+    ]);
+    await shows(page, '#markup-items', /newsletter-signup\s+list=weekly · position=qa-card/);
+    await shows(page, '#markup-items', /qa-feedback\s+form=qa-card/);
+    expect(await page.evaluate(() => location.pathname + location.search)).toBe('/');
+  } finally {
+    await context.close();
+  }
+});

@@ -232,12 +232,17 @@ describe('fault injection', () => {
       await sleep(delay);
       await first.kill();
       const second = await suite.onProfile(profile);
-      await second.newPage(url);
+      const relaunched = await second.newPage(url);
       try {
-        await waitForEvents(suite.collector, `crash-${delay}-${round}`, 20, 15_000);
+        await waitForEvents(suite.collector, `crash-${delay}-${round}`, 20, 30_000);
       } catch {
         const arrived = eventsOf(suite.collector, `crash-${delay}-${round}`).map((event) => event.id);
-        lost.push(`${delay} ms, round ${round + 1}: ${ids.filter((id) => !arrived.includes(id)).length} of 20 lost`);
+        const missing = ids.filter((id) => !arrived.includes(id));
+        // Kept but not sent, or gone: what the relaunched profile holds of them.
+        const queued = (await queuedRecords(relaunched)).map((record) => record.id);
+        const spilled = await relaunched.evaluate(() => Object.values(localStorage).join());
+        const kept = missing.filter((id) => queued.includes(id) || spilled.includes(id)).length;
+        lost.push(`${delay} ms, round ${round + 1}: ${missing.length} of 20 missing, ${kept} of them still kept`);
       }
       await second.kill();
     }

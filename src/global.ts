@@ -3,10 +3,11 @@
  * and replays the calls the loader stub kept while the script was loading. It never throws into the
  * page: misuse is a console warning.
  */
+import { startCapture } from './capture.js';
 import type { TrackerOptions } from './options.js';
 import { own } from './read.js';
 import { safely } from './safely.js';
-import { createTracker, type Tracker } from './tracker.js';
+import { createTracker, useCapture, type Tracker } from './tracker.js';
 
 type Method = Exclude<keyof Tracker, 'sessionId' | 'profileId'>;
 const METHODS: Method[] = ['init', 'track', 'publish', 'identify', 'collect', 'consent', 'reset', 'flush'];
@@ -17,6 +18,9 @@ const page = window as unknown as Record<string | symbol, unknown>;
 if (page[LOADED]) console.warn('beacon-tracker: the script is on this page twice: the second copy does nothing');
 else {
   page[LOADED] = true;
+  // Tagged events, outbound links, downloads and engagement: the script tag is for sites that write no JavaScript.
+  // Capture tracks through the API's track(), wrapped below before init() runs: it warns, never throws.
+  useCapture(startCapture);
   // A named element (<img name="currentScript">, <form id="tracker">) may stand where these globals are:
   // the script is read through Document's own getter.
   const getter = safely(() => Object.getOwnPropertyDescriptor(Document.prototype, 'currentScript')!.get!);

@@ -62,6 +62,25 @@ export interface TrackerOptions {
    * dist/sw.js) to deliver them with Background Sync, even if the visitor never comes back. Default false.
    */
   backgroundSync?: boolean;
+  /**
+   * An element with `data-track="<type>"` tracks that event when it is clicked or activated by key (a form:
+   * submitted), with its `data-track-<property>` attributes as properties. Needs capture (`import
+   * 'beacon-tracker/capture'`; the script build has it). Default false.
+   */
+  taggedEvents?: boolean;
+  /** A click on a link to another host tracks `outbound-link` with `{ url }`. Needs capture. Default false. */
+  outboundLinks?: boolean;
+  /**
+   * A click on a link to a file tracks `file-download` with `{ url }`: true for the usual extensions (pdf,
+   * zip, docx...), or a list of extensions ('pdf,zip' in a data attribute); a link with a `download`
+   * attribute counts either way. Needs capture. Default false.
+   */
+  fileDownloads?: boolean | string[];
+  /**
+   * One `page-engagement` event per page view, when the page goes away or a single-page app navigates:
+   * `{ visibleMs, maxScrollPercent }`. Needs capture. Default false.
+   */
+  engagement?: boolean;
 }
 
 /** The options as the tracker uses them: checked, with their defaults, every one the config's own. */
@@ -81,7 +100,7 @@ const NUMBERS = {
   maxQueueBytes: [5_000_000, 1_000_000_000],
 } as const;
 /** The options that are on or off (off by default): a data attribute gives 'true'. */
-const SWITCHES = ['debug', 'immediate', 'profileLess', 'honorPrivacySignals', 'pageViews', 'backgroundSync'] as const;
+const SWITCHES = ['debug', 'immediate', 'profileLess', 'honorPrivacySignals', 'pageViews', 'backgroundSync', 'taggedEvents', 'outboundLinks', 'engagement'] as const;
 /** The options that are objects: a data attribute gives their JSON. */
 const OBJECTS = ['context', 'options', 'properties', 'schemas'] as const;
 
@@ -130,6 +149,10 @@ export function readOptions(given: unknown): Config {
     const required = config.schemas[type];
     if (!Array.isArray(required) || required.some((name) => typeof name != 'string')) fail(`init(): schemas.${type} is not a list of names`);
   }
+  // true, or file extensions: a list, or as a data attribute gives them, 'pdf,zip' (which String() makes of a list).
+  const downloads = option('fileDownloads') === undefined ? 'false' : safely(() => String(option('fileDownloads')).replace(/\s/g, '')) || '';
+  if (!/^\w+(,\w+)*$/.test(downloads)) fail(`init(): fileDownloads ${show(option('fileDownloads'))} is not true or file extensions`);
+  config.fileDownloads = downloads == 'true' || (downloads != 'false' && downloads.split(','));
   for (const key of ['onResponse', 'beforeSend', 'onConsentRequired'] as const) {
     const value = option(key);
     if (value !== undefined && typeof value != 'function') fail(`init(): ${key} is not a function`);
@@ -137,3 +160,4 @@ export function readOptions(given: unknown): Config {
   }
   return config;
 }
+

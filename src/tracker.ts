@@ -55,6 +55,15 @@ const collectors = new Map<string, string>();
 /** Forgets the trackers of this page: a test's next page. */
 export const forgetTrackers = () => collectors.clear();
 
+/** Starts capture (src/capture.ts) for a tracker init() starts: its listeners, and the track() they call. */
+type StartCapture = (config: Config, track: Tracker['track']) => void;
+let startCapture: StartCapture | undefined;
+
+/** Registers capture: `import 'beacon-tracker/capture'` does (capture-entry.ts), and the script build; an app that does neither pays nothing for it. */
+export const useCapture = (start: StartCapture) => {
+  startCapture = start;
+};
+
 /** Outside a browser (server rendering, Node), every call does nothing. */
 const inBrowser = typeof document != 'undefined';
 
@@ -97,7 +106,10 @@ export function createTracker<Events extends object = EventMap>(initOptions?: Tr
       const config = readOptions(options || ({} as TrackerOptions));
       const { name, url } = config;
       if ((collectors.get(name) || url) != url) fail(`init(): name ${show(name)} is another tracker's`);
+      if (!startCapture && (config.taggedEvents || config.outboundLinks || config.fileDownloads || config.engagement)) fail("init(): capture needs 'beacon-tracker/capture' loaded");
       collectors.set(name, url);
+      // Capture's listeners go before run()'s lifecycle listeners: the event it tracks on pagehide is in the batch that pagehide hands over.
+      if (startCapture) startCapture(config, tracker.track);
       running = run(config);
     },
     track(type, properties, eventOptions) {

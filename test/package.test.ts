@@ -28,6 +28,9 @@ it('the ESM build imports and runs in Node (server-side rendering): every call d
   await expect(tracker.flush()).resolves.toBeUndefined();
   expect(tracker.sessionId).toBeUndefined();
   expect(createTracker({ url: 'https://collector.test', source: 'web' }).track('view')).toBe('');
+  // Capture registers itself on import, and touches no DOM until a tracker starts it in a browser.
+  expect(Object.keys(await import('../dist/capture.js'))).toEqual([]);
+  expect(createTracker({ url: 'https://collector.test', source: 'web', taggedEvents: true, engagement: true }).track('view')).toBe('');
 });
 
 /** The script builds (page and service worker), and the ESM build's files (its entries and their shared chunk). */
@@ -54,18 +57,20 @@ it('writes the Subresource Integrity of the script build beside it, for a CDN ta
   expect(read('dist/tracker.min.js.sri')).toBe(`sha384-${digest}\n`);
 });
 
-it('package.json: exports with types first, module and types, CDNs on the script build, dist only, side effects only in the script build', () => {
+it('package.json: exports with types first, module and types, CDNs on the script build, dist only, side effects only in the script build and the capture entry', () => {
   // `default`, not `import`: require() of the ESM build works where Node can (20.19+, 22.12+).
   expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'default']);
   expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
   expect(pkg.exports['./tracker.min.js']).toBe('./dist/tracker.min.js');
   expect(pkg.exports['./sw']).toEqual({ types: './dist/worker.d.ts', default: './dist/worker.js' });
+  expect(pkg.exports['./capture']).toEqual({ types: './dist/capture-entry.d.ts', default: './dist/capture.js' });
   expect(pkg.exports['./sw.js']).toBe('./dist/sw.js');
   expect(pkg.unpkg).toBe('./dist/tracker.min.js');
   expect(pkg.jsdelivr).toBe('./dist/tracker.min.js');
   expect(pkg.module).toBe('./dist/index.js');
   expect(pkg.types).toBe('./dist/index.d.ts');
   expect(pkg.files).toEqual(['dist']);
-  expect(pkg.sideEffects).toEqual(['./dist/tracker.min.js']);
+  // `import 'beacon-tracker/capture'` registers capture: a bundler that thought it pure would drop it.
+  expect(pkg.sideEffects).toEqual(['./dist/tracker.min.js', './dist/capture.js']);
   for (const file of ['dist/index.d.ts', 'dist/index.js.map', 'dist/tracker.min.js.map']) expect(existsSync(file), file).toBe(true);
 });

@@ -12,7 +12,7 @@ const TARGET = 4_096;
  * budget was 4,608 bytes for everything the queue rework and the seeds' event model add; they weigh more
  * (README, "What each part costs"): raising it needs the reason in the commit.
  */
-const CEILING = 10_460;
+const CEILING = 11_100;
 const BUILD = 'dist/tracker.min.js';
 
 const gzipped = (file: string) => {
@@ -27,7 +27,7 @@ it(`${BUILD} stays within ${CEILING} bytes gzipped`, () => {
 });
 
 /** The service-worker build is downloaded once by a site's worker, not by every page: a budget of its own. */
-const WORKER_CEILING = 4_060;
+const WORKER_CEILING = 4_100;
 
 it(`dist/sw.js stays within ${WORKER_CEILING} bytes gzipped`, () => {
   const size = gzipped('dist/sw.js');

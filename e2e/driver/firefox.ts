@@ -146,7 +146,18 @@ function wrapPage(page: PuppeteerPage, switchAway: () => Promise<void>): Page {
       }
       await page.close({ runBeforeUnload });
     },
-    click: (selector) => page.click(selector),
+    async click(selector, { button, modifier } = {}) {
+      if (modifier) await page.keyboard.down(modifier);
+      try {
+        await page.click(selector, { button });
+      } finally {
+        if (modifier) await page.keyboard.up(modifier);
+      }
+    },
+    async press(selector, key) {
+      await page.focus(selector);
+      await page.keyboard.press(key);
+    },
     fill: (selector, value) => page.locator(selector).fill(value),
     screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => url ?? page.url(),

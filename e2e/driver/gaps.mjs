@@ -41,4 +41,11 @@ export const GAPS = {
  * the engines they skip in and why. Any other skipped test fails the run.
  * @type {Array<{ name: string; engines: Engine[]; reason: string }>}
  */
-export const TEST_SKIPS = [];
+export const TEST_SKIPS = [
+  {
+    name: 'the engagement of a page closed arrives once, with the time it was visible',
+    engines: ['firefox'],
+    reason:
+      "Firefox closing a tab in the background may stop its pagehide listeners at any statement, without an exception (measured here: closed right after a click on a first visit, page-engagement was lost in 4 of 4 closes, the listener stopped, instrumented, in its first statements; after the tracker had delivered once, it arrived in 4 of 4): page-engagement is tracked at pagehide. The page's clicks, beaconed when the tab was hidden, arrive (the test before this one).",
+  },
+];

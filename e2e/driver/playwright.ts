@@ -67,7 +67,8 @@ function wrapPage(page: PlaywrightPage): Page {
       await page.goBack({ waitUntil: 'commit' });
     },
     close: ({ runBeforeUnload } = {}) => page.close({ runBeforeUnload }),
-    click: (selector) => page.click(selector),
+    click: (selector, { button, modifier } = {}) => page.click(selector, { button, modifiers: modifier && [modifier] }),
+    press: (selector, key) => page.press(selector, key == ' ' ? 'Space' : key),
     fill: (selector, value) => page.fill(selector, value),
     screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
     url: () => page.url(),

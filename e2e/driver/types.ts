@@ -73,6 +73,12 @@ export interface GotoOptions {
   referer?: string;
 }
 
+export interface ClickOptions {
+  button?: 'left' | 'middle';
+  /** A key held during the click. */
+  modifier?: 'Control';
+}
+
 export interface Page {
   /** Navigates, and resolves once the new page fired `load`. */
   goto(url: string, options?: GotoOptions): Promise<void>;
@@ -97,8 +103,13 @@ export interface Page {
    * in front, as a user's Ctrl-W does.
    */
   close(options?: { runBeforeUnload?: boolean; inFront?: boolean }): Promise<void>;
-  /** Clicks the element `selector` (CSS) matches, as a user would: real input events, where the engine has them. */
-  click(selector: string): Promise<void>;
+  /**
+   * Clicks the element `selector` (CSS) matches, as a user would: real input events, where the engine has them.
+   * `button: 'middle'`, or the Control key held, opens a link in a new tab.
+   */
+  click(selector: string, options?: ClickOptions): Promise<void>;
+  /** Focuses the element `selector` matches and presses `key` on it, as a user's keyboard would. */
+  press(selector: string, key: 'Enter' | ' '): Promise<void>;
   /** Replaces the value of the input or textarea `selector` matches with `value`, typed in. */
   fill(selector: string, value: string): Promise<void>;
   /** Saves a PNG of the page (the viewport, or the full page where the engine can) to `path`. */

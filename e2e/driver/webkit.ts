@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
-import { Builder, By, type WebDriver } from 'selenium-webdriver';
+import { Builder, Button, By, Key, type WebDriver } from 'selenium-webdriver';
 import { findWebKit } from './find-browsers.mjs';
 import { supportsOf, Unsupported } from './supports';
 import type { Browser, Context, Page } from './types';
@@ -229,7 +229,23 @@ function wrapPage(session: Session, handle: string): Page {
       if (options?.runBeforeUnload) throw new Error("WebKit cannot run beforeunload on close (see e2e/driver/gaps.mjs): the scenario should call requires(suite, 'beforeUnload')");
       await session.closeTab(handle);
     },
-    click: (selector) => session.run(handle, async (driver) => driver.findElement(By.css(selector)).click()),
+    click: (selector, { button, modifier } = {}) =>
+      session.run(handle, async (driver) => {
+        const element = await driver.findElement(By.css(selector));
+        if (!button && !modifier) return element.click();
+        // WebDriver actions: the pointer moves onto the element, then presses with the key held.
+        const actions = driver.actions({ async: true });
+        if (modifier) actions.keyDown(Key.CONTROL);
+        actions.move({ origin: element }).press(button == 'middle' ? Button.MIDDLE : Button.LEFT).release(button == 'middle' ? Button.MIDDLE : Button.LEFT);
+        if (modifier) actions.keyUp(Key.CONTROL);
+        await actions.perform();
+      }),
+    press: (selector, key) =>
+      session.run(handle, async (driver) => {
+        await driver.executeScript('arguments[0].focus()', await driver.findElement(By.css(selector)));
+        const pressed = key == ' ' ? Key.SPACE : Key.ENTER;
+        await driver.actions({ async: true }).keyDown(pressed).keyUp(pressed).perform();
+      }),
     fill: (selector, value) =>
       session.run(handle, async (driver) => {
         const field = await driver.findElement(By.css(selector));

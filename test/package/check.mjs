@@ -4,7 +4,8 @@
 //  2. The app in consumer/, with the tarball unpacked into its node_modules as `npm i <tarball>` would,
 //     type-checked under each moduleResolution, skipLibCheck true and false: every `@ts-expect-error` in it
 //     must meet an error, so types that silently became `any` fail too.
-//  3. Node imports the package by name, and require()s it where Node can load ESM that way (20.19+, 22.12+).
+//  3. Node imports the package by name, and require()s it where Node can load ESM that way (20.19+, 22.12+);
+//     it imports `<name>/capture` too, which registers capture and touches nothing outside a browser.
 // Entries come from package.json `exports`: one with a `types` condition is a module, checked by attw; a
 // plain path (the script build, package.json) is a file to serve, not a module, and attw leaves it out.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,7 +39,7 @@ try {
   // --ignore-scripts: no second build (`prepare`); the check is of the dist/ that the tests test.
   const [packed] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
   const tarball = path.join(work, packed.filename);
-  const missing = ['dist/index.js', 'dist/index.d.ts', 'dist/tracker.min.js'].filter((file) => !packed.files.some((entry) => entry.path == file));
+  const missing = ['dist/index.js', 'dist/index.d.ts', 'dist/capture.js', 'dist/tracker.min.js'].filter((file) => !packed.files.some((entry) => entry.path == file));
   if (missing.length) throw new Error(`The tarball lacks ${missing.join(', ')}: run \`npm run build\` first (npm test does).`);
 
   let started = Date.now();
@@ -72,7 +73,7 @@ try {
   }
 
   started = Date.now();
-  const loads = [`import('${pkg.name}')`];
+  const loads = [`import('${pkg.name}')`, `import('${pkg.name}/capture').then(() => import('${pkg.name}'))`];
   if (process.features.require_module) loads.push(`require('${pkg.name}')`);
   // Both must hand out the same module: one default tracker, however the package is loaded.
   const script = `const loaded = await Promise.all([${loads.join(', ')}]);

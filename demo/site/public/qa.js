@@ -7,6 +7,9 @@ import { createTimeline, drawTimeline, KINDS, totals } from './timeline.js';
 const POLL_MS = 1000;
 const QUEUE_SHOWN = 8;
 const RECEIVED_SHOWN = 20;
+const MARKUP_SHOWN = 8;
+/** The types of the events the "Without JavaScript" card's markup makes: its data-track types, and capture's own. */
+const MARKUP_TYPES = [...new Set([...document.querySelectorAll('[data-track]')].map((element) => element.dataset.track))].concat('outbound-link', 'file-download', 'page-engagement');
 const collectorUrl = document.body.dataset.collector;
 const $ = (id) => document.getElementById(id);
 const timeline = createTimeline();
@@ -43,19 +46,24 @@ function text(id, value) {
   if (element.textContent !== next) element.textContent = next;
 }
 
-/** Replaces a tbody's rows; `rows` are arrays of cells, each a text or `{ text, className, title }`. */
+/**
+ * Replaces a tbody's rows; `rows` are arrays of cells, each a text or `{ text, className, title }`. Each cell
+ * is labelled with its column's header: a narrow page shows the rows of a `stack` table as labelled lines.
+ */
 function fillTable(id, rows, emptyText, columns) {
   const body = $(id);
+  const headers = [...body.parentElement.querySelectorAll('thead th')].map((th) => th.textContent);
   const fragment = document.createDocumentFragment();
   for (const row of rows.length ? rows : [[{ text: emptyText, className: 'muted' }]]) {
     const tr = document.createElement('tr');
-    for (const cell of row) {
+    for (const [i, cell] of row.entries()) {
       const td = document.createElement('td');
       const { text = cell, className = '', title = '' } = typeof cell == 'object' ? cell : {};
       td.textContent = text;
       if (className) td.className = className;
       if (title) td.title = title;
-      if (!rows.length) td.colSpan = columns;
+      if (rows.length) td.dataset.label = headers[i] || '';
+      else td.colSpan = columns;
       tr.append(td);
     }
     fragment.append(tr);
@@ -243,14 +251,23 @@ async function read(adminPath, collectorPath) {
   return getJson(`${collectorUrl}/${collectorPath}`);
 }
 
-/** The newest events the collector received; with "this browser only", those of this browser's sessions. */
-async function receivedEvents() {
+/**
+ * The newest events the collector received (`size` of them, of `types` if given); with "this browser only",
+ * those of this browser's sessions.
+ */
+async function receivedEvents(size = RECEIVED_SHOWN, types = []) {
   const query = (filter) => read(`query?${filter}`, `events?${filter}`).then((answer) => answer.items);
-  const order = `sort=desc&size=${RECEIVED_SHOWN}`;
+  const order = `sort=desc&size=${size}${types.length ? `&type=${types.map(encodeURIComponent).join(',')}` : ''}`;
   if (!$('this-browser').checked) return query(order);
   const lists = await Promise.all([...ownSessions].map((session) => query(`session=${encodeURIComponent(session)}&${order}`)));
-  return lists.flat().sort((a, b) => b.time.create.localeCompare(a.time.create)).slice(0, RECEIVED_SHOWN);
+  return lists.flat().sort((a, b) => b.time.create.localeCompare(a.time.create)).slice(0, size);
 }
+
+/** An event's properties in a line: `plan=pro · planId=p-7`. */
+const describeProperties = (properties) =>
+  Object.entries(properties || {})
+    .map(([key, value]) => `${key}=${typeof value == 'string' ? value : JSON.stringify(value)}`)
+    .join(' · ');
 
 function describeFault(fault) {
   switch (fault.mode) {
@@ -308,6 +325,10 @@ async function refreshReceived() {
       ];
     });
     fillTable('received-items', rows, $('this-browser').checked ? 'Nothing from this browser yet' : 'Nothing yet', 6);
+    const markup = await receivedEvents(MARKUP_SHOWN, MARKUP_TYPES);
+    text('markup-count', markup.length < MARKUP_SHOWN ? markup.length : `${MARKUP_SHOWN}+`);
+    const markupRows = markup.map((event) => [clock(Date.parse(event.time.insert || event.time.create)), event.type, { text: describeProperties(event.properties), className: 'id' }]);
+    fillTable('markup-items', markupRows, 'Nothing yet: use the elements above', 3);
   } catch (error) {
     // Only when the collector is read directly (strict CSP) and it is down.
     fillTable('received-items', [], `Unavailable: ${error.message}`, 6);
@@ -415,6 +436,18 @@ $('custom-form').addEventListener('submit', (event) => {
   error.hidden = true;
   $('custom-json').removeAttribute('aria-invalid');
   track(parsed.type.trim(), parsed.properties || {});
+});
+
+// The page sends its feedback form itself, as an app would: capture still sees the submit (it listens first).
+$('tagged-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  log(`feedback form submitted: tracked from its data-track attributes, as qa-feedback`);
+  $('tagged-feedback').value = '';
+  setTimeout(refreshCollector, 1200); // once the batch has gone
+});
+onClick('tagged-signup', () => {
+  log('tagged button clicked: tracked from its data-track attributes, as newsletter-signup');
+  setTimeout(refreshCollector, 1200);
 });
 
 $('identify-form').addEventListener('submit', (event) => {

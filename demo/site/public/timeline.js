@@ -84,6 +84,9 @@ const RIGHT = 10;
 /** The two panels, as SVG y coordinates: events above, requests below. */
 const EVENTS = { top: 12, bottom: 122 };
 const REQUESTS = { top: 144, bottom: 184 };
+/** The width a label's character takes at most, in the 11 px font of .plot .label (a digit or "m" is about 6.5), and the room kept between two labels. */
+const LABEL_CHAR = 7;
+const LABEL_GAP = 6;
 
 function node(tag, attributes, text) {
   const element = document.createElementNS(SVG, tag);
@@ -135,13 +138,20 @@ export function drawTimeline(svg, buckets, width, windowMs = WINDOW_MS) {
     node('text', { class: 'label', x: LEFT - 6, y: REQUESTS.top + 4, 'text-anchor': 'end' }, requestsTop),
     node('text', { class: 'label', x: LEFT + 4, y: REQUESTS.top - 2 }, 'requests, by answer'),
   );
+  // A grid line every minute, labelled from "now" leftwards; a label that would touch the one before it is left
+  // out (a narrow page has room for every other one).
   const minutes = windowMs / 60_000;
+  let free = Infinity; // where the last label drawn begins
   for (let minute = 0; minute <= minutes; minute++) {
     const at = +(right - ((right - LEFT) * minute) / minutes).toFixed(1);
-    children.push(
-      node('line', { class: 'grid', x1: at, x2: at, y1: EVENTS.top, y2: REQUESTS.bottom }),
-      node('text', { class: 'label', x: at, y: HEIGHT - 6, 'text-anchor': minute == 0 ? 'end' : minute == minutes ? 'start' : 'middle' }, minute ? `−${minute} min` : 'now'),
-    );
+    const label = minute ? `−${minute} min` : 'now';
+    const anchor = minute == 0 ? 'end' : minute == minutes ? 'start' : 'middle';
+    const width = label.length * LABEL_CHAR;
+    const [start, end] = anchor == 'end' ? [at - width, at] : anchor == 'start' ? [at, at + width] : [at - width / 2, at + width / 2];
+    children.push(node('line', { class: 'grid', x1: at, x2: at, y1: EVENTS.top, y2: REQUESTS.bottom }));
+    if (end + LABEL_GAP > free) continue;
+    free = start;
+    children.push(node('text', { class: 'label', x: at, y: HEIGHT - 6, 'text-anchor': anchor }, label));
   }
 
   // The queue as an area, tracked and received as step lines over it.

@@ -2,6 +2,8 @@
 // skipLibCheck true and false. Every expected-error directive must meet an error: types that silently
 // became `any` (a declaration file that did not resolve) leave them unused, and that fails the check.
 import { CONTEXTS, createTracker, MODES, tracker, type ContextOfUse, type EventOptions, type Tracker, type TrackerOptions, type WireEvent } from 'beacon-tracker';
+// Capture, for the options taggedEvents, outboundLinks, fileDownloads and engagement: a side effect only.
+import 'beacon-tracker/capture';
 
 const options: TrackerOptions = { url: 'https://collector.example.com', source: 'web' };
 tracker.init(options);
@@ -64,6 +66,10 @@ createTracker({
   onResponse: (answer) => void answer.profile,
   beforeSend: (event: WireEvent) => (event.type == 'secret' ? null : event),
 });
+createTracker({ ...options, name: 'capture', taggedEvents: true, outboundLinks: true, fileDownloads: ['pdf', 'zip'], engagement: true });
+createTracker({ ...options, name: 'downloads', fileDownloads: true });
+// @ts-expect-error file extensions are a list (a data attribute's 'pdf,zip' is the script tag's)
+createTracker({ ...options, name: 'downloads', fileDownloads: 'pdf' });
 // @ts-expect-error the default context is one of the nine
 createTracker({ ...options, defaultContext: 'web' });
 
