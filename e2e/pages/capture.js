@@ -43,5 +43,5 @@ addEventListener('submit', (event) => {
 addEventListener('DOMContentLoaded', () => {
   for (const link of document.querySelectorAll('a[data-away]')) link.href = target(link);
   const menu = document.getElementById('menu');
-  if (menu) menu.addEventListener('keydown', (event) => event.key == 'Enter' && menu.click());
+  if (menu) menu.addEventListener('keydown', (event) => (event.key == 'Enter' || event.key == ' ') && menu.click()); // an ARIA button's own script
 });
