@@ -103,12 +103,11 @@ export function createSpills(name: string, queue: Queue): Spills {
 }
 
 /**
- * A closing tab replaces the spill it wrote at a pagehide of a page still visible when the visibilitychange
- * follows, within milliseconds: another tab moves a spill in after this pause, so as not to move both.
+ * Calls `spilled` as soon as another tab of the site writes a spill: its events are safe from a crash once
+ * moved into IndexedDB (localStorage reaches the disk lazily), and a crash may come within a second. A
+ * closing Firefox tab may rewrite its spill a few milliseconds later (docs/browsers.md): that spill is moved
+ * too, and its chunks, cut as the first's were, land once.
  */
-const SPILL_WAIT_MS = 100;
-
-/** Calls `spilled` soon after another tab of the site writes a spill: its events are safe from a crash once moved into IndexedDB. */
 export function onSpill(spilled: () => void) {
-  addEventListener('storage', (event) => isSpill(event.key) && event.newValue && setTimeout(spilled, SPILL_WAIT_MS));
+  addEventListener('storage', (event) => isSpill(event.key) && event.newValue && setTimeout(spilled));
 }
