@@ -123,37 +123,6 @@ describe('bounds', () => {
     expect((await stored(store)).ids).toEqual(many.map((r) => r.id));
   });
 
-  it.each<[string, number, string[], number]>([
-    ['all fit exactly (4 × 10 chars)', 40, ['a', 'b', 'c', 'd'], 0],
-    ['one character short drops the oldest', 39, ['b', 'c', 'd'], 1],
-    ['room for two', 25, ['c', 'd'], 2],
-    ['room for one', 10, ['d'], 3],
-    ['room for none', 9, [], 4],
-  ])('bounded by size: %s', async (_name, maxChars, after, dropped) => {
-    const store = freshStore();
-    const queue = queueOn(store, [100, maxChars]);
-    await queue._add(records('a', 'b'), 0);
-    expect((await queue._add(records('c', 'd'), 0)).dropped).toBe(dropped);
-    expect((await stored(store)).ids).toEqual(after);
-  });
-
-  it('a big new event pushes out several small old ones', async () => {
-    const store = freshStore();
-    const queue = queueOn(store, [100, 50]);
-    await queue._add(records('a', 'b', 'c', 'd'), 0);
-    expect(await queue._add([record('big', 35)], 0)).toMatchObject({ count: 2, bytes: 45, dropped: 3 });
-    expect((await stored(store)).ids).toEqual(['d', 'big']);
-  });
-
-  it('a chunk the queue holds already (a spill moved in by two tabs) is not added again, nor counted', async () => {
-    const store = freshStore();
-    const queue = queueOn(store);
-    const [a, b] = records('a', 'b');
-    await queue._add([a, b], 0);
-    expect(await queue._add([{ ...a }, { ...b }], 0)).toMatchObject({ count: 2, bytes: 20, dropped: 0 });
-    expect((await stored(store)).ids).toEqual(['a', 'b']);
-  });
-
   it('counts that storage lost track of are mended once the queue is empty', async () => {
     const store = freshStore();
     await set(['bt'], { count: 9999, bytes: 123_456, dropped: 2 }, store);
