@@ -5,12 +5,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 
-/** What the script build should weigh, gzipped (zlib level 9), with every feature in. */
-const TARGET = 4_096;
+/** What the script build should weigh, gzipped (zlib level 9), with every feature in: the brief's ceiling. */
+const TARGET = 8_192;
 /**
- * The hard ceiling: a build over it fails `npm test`. It follows the build, a few bytes over it. The
- * budget was 4,608 bytes for everything the queue rework and the seeds' event model add; they weigh more
- * (README, "What each part costs"): raising it needs the reason in the commit.
+ * The hard ceiling: a build over it fails `npm test`. It follows the build, a few bytes over it, since the
+ * build is over TARGET (README, "What each part costs": what each part weighs and why it is in): raising it
+ * needs the reason in the commit; every byte won back lowers it.
  */
 const CEILING = 11_100;
 const BUILD = 'dist/tracker.min.js';
