@@ -5,12 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 
-/** What the script build should weigh, gzipped (zlib level 9), with every feature in: the brief's ceiling. */
-const TARGET = 8_192;
 /**
- * The hard ceiling: a build over it fails `npm test`. It follows the build, a few bytes over it, since the
- * build is over TARGET (README, "What each part costs": what each part weighs and why it is in): raising it
- * needs the reason in the commit; every byte won back lowers it.
+ * The hard ceiling: a build over it fails `npm test`. It follows the build, a few bytes over it; the build
+ * is over the 8,192 bytes it should weigh, and README's "What each part costs" says what each part weighs
+ * and why it is in. Raising it needs the reason in the commit; every byte won back lowers it.
  */
 const CEILING = 11_100;
 const BUILD = 'dist/tracker.min.js';
@@ -22,7 +20,7 @@ const gzipped = (file: string) => {
 
 it(`${BUILD} stays within ${CEILING} bytes gzipped`, () => {
   const size = gzipped(BUILD);
-  console.log(`${BUILD}: ${size} bytes gzipped (ceiling ${CEILING}, target ${TARGET}: ${size - TARGET >= 0 ? '+' : ''}${size - TARGET})`);
+  console.log(`${BUILD}: ${size} bytes gzipped (ceiling ${CEILING})`);
   expect(size).toBeLessThanOrEqual(CEILING);
 });
 
