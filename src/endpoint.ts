@@ -2,8 +2,6 @@
  * Where events go on a collector: its base url, as init() takes it and records keep it, and the paths of
  * Tracardi's endpoints after it (docs/wire.md). Every url the tracker posts to is built here.
  */
-import type { EventRecord } from './record.js';
-
 const TRACK = '/track';
 /** Tracardi's profile-less tracker payloads (the `profileLess` option). */
 export const PROFILE_LESS = '/track?profile_less=true';
@@ -19,8 +17,11 @@ export const isCollectorUrl = (url: unknown): url is string => typeof url == 'st
 /** Whether a path read back from storage is one the tracker writes: never another host once after the url. */
 export const isPath = (path: unknown) => path === undefined || path == PROFILE_LESS || /^\/collect\//.test(path as string);
 
+/** Where a record goes: its collector's url, and the path after it where not `/track`. */
+type Destination = { url: string; path?: string };
+
 /** Whether a record is collect()'s: its `event` is the request's whole body, sent alone. */
-export const isCollected = (record: EventRecord) => !!record.path && record.path != PROFILE_LESS;
+export const isCollected = (record: Destination) => !!record.path && record.path != PROFILE_LESS;
 
 /** The url a record is posted to. */
-export const endpointOf = (record: EventRecord) => record.url + (record.path || TRACK);
+export const endpointOf = (record: Destination) => record.url + (record.path || TRACK);

@@ -1,7 +1,6 @@
 import type { PageContext } from './context.js';
 import { eventId } from './id.js';
 import { fail, show } from './misuse.js';
-import type { Config } from './options.js';
 import { own, text } from './read.js';
 import { safely } from './safely.js';
 import { UNIT, type Held } from './unit.js';
@@ -96,8 +95,12 @@ export function eventIdOf(properties: object | undefined): string {
   return externalId;
 }
 
-/** What the event model needs of the tracker's options. */
-type EventRules = Pick<Config, 'defaultContext' | 'schemas' | 'beforeSend'>;
+/** What the event model needs of the tracker's options (options.ts reads and checks them). */
+interface EventRules {
+  defaultContext: ContextOfUse;
+  schemas: Record<string, string[]>;
+  beforeSend?: BeforeSend;
+}
 
 /**
  * An event of track() as JSON, ready for the batch (docs/glossary.md: an event's snapshot). A broken rule
