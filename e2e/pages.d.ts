@@ -23,4 +23,8 @@ declare global {
   const brokenStorage: string[];
   /** Resolves once the site's service worker is active, or to false where there are none (sync.js). */
   const registered: Promise<boolean>;
+  /** The page's long tasks, [startTime, duration], and the scripts of its long animation frames (long-tasks.js). */
+  const longTasks: { tasks: Array<[number, number]>; scripts: Array<{ start: number; duration: number; invoker: string; url: string; at: number }> };
+  /** Prioritized Task Scheduling (Chromium), which TypeScript's DOM library does not have yet. */
+  const scheduler: { postTask(callback: () => void, options?: { priority?: 'user-blocking' | 'user-visible' | 'background' }): Promise<void> };
 }

@@ -5,7 +5,7 @@
 // or a test skipped by other means and not listed in TEST_SKIPS, fails the run.
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
-/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash' | 'backgroundSync'} Capability */
+/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash' | 'backgroundSync' | 'longTasks'} Capability */
 
 /** @type {Record<Capability, string>} */
 export const CAPABILITIES = {
@@ -14,6 +14,7 @@ export const CAPABILITIES = {
   beforeUnload: 'run beforeunload on page.close({ runBeforeUnload: true })',
   crash: 'kill a browser process with SIGKILL and launch it again on the same profile (Browser.onProfile)',
   backgroundSync: "fire a Background Sync event at a site's service worker with no page of the site open (Context.dispatchSync)",
+  longTasks: "report the page's tasks over 50 ms to a PerformanceObserver of type longtask (the Long Tasks API)",
 };
 
 /** @type {Record<Engine, Partial<Record<Capability, string>>>} */
@@ -21,12 +22,16 @@ export const GAPS = {
   chromium: {},
   firefox: {
     backgroundSync: 'Firefox has no Background Sync (no SyncManager): the next page drains, as without the option.',
+    longTasks:
+      "Firefox has no Long Tasks API ('longtask' is not in PerformanceObserver.supportedEntryTypes): the tracker's code is the same in every engine and Chromium's check stands for it (this engine's own IndexedDB and network costs go unchecked).",
   },
   webkit: {
     backgroundSync: 'WebKit has no Background Sync (no SyncManager): the next page drains, as without the option.',
     offline:
       'WebKitWebDriver (WebKitGTK 2.50) has no network emulation (no setNetworkConditions, no BiDi): the collector-down scenarios (POST /admin/down, suite.collectorDown()) cover the network failure in WebKit.',
     beforeUnload: 'WebDriver "Close Window" never runs beforeunload handlers.',
+    longTasks:
+      "WebKit has no Long Tasks API ('longtask' is not in PerformanceObserver.supportedEntryTypes): the tracker's code is the same in every engine and Chromium's check stands for it (this engine's own IndexedDB and network costs go unchecked).",
     crash:
       'MiniBrowser under WebKitWebDriver (--automation) keeps website data in memory only: after IndexedDB and localStorage writes nothing is written under HOME or the XDG dirs, and MiniBrowser has no option for a data directory, so no profile outlives its process and a relaunch cannot find what a killed one stored.',
   },
