@@ -68,6 +68,35 @@ export const queueEntries = (page: Page) =>
       }),
   );
 
+/**
+ * How many events tracker `name` holds in its IndexedDB store (keys `[name, url, at, id]`; its meta, `[name]`,
+ * is not one), counted without reading them: cheap enough to poll while a page is measured. 0 where the
+ * tracker has not created the store.
+ */
+export const queuedCount = (page: Page, name = 'bt') =>
+  page.evaluate(
+    (name) =>
+      new Promise<number>((resolve, reject) => {
+        const request = indexedDB.open('beacon-tracker');
+        request.onupgradeneeded = () => request.transaction!.abort();
+        request.onerror = () => (request.error?.name == 'AbortError' ? resolve(0) : reject(request.error));
+        request.onsuccess = () => {
+          const db = request.result;
+          if (!db.objectStoreNames.contains('queue')) {
+            db.close();
+            return resolve(0);
+          }
+          const count = db.transaction('queue').objectStore('queue').count(IDBKeyRange.bound([name, ''], [name, []]));
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+          count.onerror = () => reject(count.error);
+        };
+      }),
+    name,
+  );
+
 /** Writes entries into the tracker's IndexedDB store, creating it as the tracker does where it is missing. */
 export const putQueueEntries = (page: Page, entries: StoredEntry[]) =>
   page.evaluate(

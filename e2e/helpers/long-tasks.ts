@@ -3,7 +3,7 @@
  * e2e/pages/long-tasks.js observed them, split at the caller's loop; and, for the message of a failure,
  * where in src/ the scripts of a long animation frame were (through the build's source map).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { distDir } from './dist';
@@ -64,6 +64,7 @@ export function trackerTasks(tasks: LongTask[], loop: Loop): Offence[] {
 export function placeOf(script: FrameScript): string {
   if (!script.url.endsWith('/tracker.min.js') || script.at < 0) return script.url || script.invoker;
   const dist = distDir();
+  if (!existsSync(path.join(dist, 'tracker.min.js.map'))) return `tracker.min.js@${script.at}`;
   const code = readFileSync(path.join(dist, 'tracker.min.js'), 'utf8');
   const map = JSON.parse(readFileSync(path.join(dist, 'tracker.min.js.map'), 'utf8'));
   const before = code.slice(0, script.at).split('\n');
