@@ -111,8 +111,16 @@ async function open(kind) {
   });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
-  const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((metric) => metric.name == 'TaskDuration').value * 1000;
-  return { context, page, cdp, startup, taskMs };
+  /**
+   * The main thread's time so far, ms: `task` in tasks (CDP TaskDuration, wall time: what the page waits
+   * for), `cpu` on the CPU (ThreadTime: what another process on a shared machine does not stretch).
+   */
+  const mainThread = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const value = (name) => metrics.find((metric) => metric.name == name).value * 1000;
+    return { task: value('TaskDuration'), cpu: value('ThreadTime') };
+  };
+  return { context, page, cdp, startup, mainThread };
 }
 
 /**
@@ -245,15 +253,16 @@ function wire(n, from) {
  * One scenario on one page. Its window runs from the first call (from `online` for a backlog) until the
  * collector holds all n events (for a page hidden, until it got no more for QUIET_MS: what a hidden page
  * does not send it keeps for a later page); the no-op page sends nothing, and its window is `windowMs`, the
- * time the script build took in the run before it. Busy time is CDP's TaskDuration over the window (for a backlog,
- * the drain's alone, and the offline part apart); long tasks are counted from the loop until TAIL_MS
- * after the window.
+ * time the script build took in the run before it. Busy time is CDP's TaskDuration over the window, and the
+ * main thread's CPU time beside it (for a backlog, the drain's alone, and the offline part apart); long
+ * tasks are counted from the loop until TAIL_MS after the window.
  */
 async function measure(kind, { n, flush, hide, offline }, windowMs) {
-  const { context, page, startup, taskMs } = await open(kind);
+  const { context, page, startup, mainThread } = await open(kind);
+  const since = (from, to) => ({ task: to.task - from.task, cpu: to.cpu - from.cpu });
   try {
     if (offline) await context.setOffline(true);
-    const before = await taskMs();
+    const before = await mainThread();
     const loop = await trackBurst(page, n, { flush, hide });
     const result = { startup, perCallUs: ((loop.end - loop.start) * 1000) / n };
     let from = loop.wall;
@@ -265,8 +274,8 @@ async function measure(kind, { n, flush, hide, offline }, windowMs) {
       if (kind == 'tracker') await queued(page, n);
       result.queuedMs = Date.now() - loop.wall;
       result.sentOffline = collector.rawLog.length;
-      busyFrom = await taskMs();
-      result.busyOfflineMs = busyFrom - before;
+      busyFrom = await mainThread();
+      result.busyOffline = since(before, busyFrom);
       from = Date.now();
       await context.setOffline(false);
     }
@@ -275,9 +284,9 @@ async function measure(kind, { n, flush, hide, offline }, windowMs) {
       : hide ? await collectorQuiet(n, DELIVERY_CAP[n])
       : await collectorHolds(n, DELIVERY_CAP[n] ?? 20_000);
     result.windowMs = Date.now() - from;
-    result.busyMs = (await taskMs()) - busyFrom;
+    result.busy = since(busyFrom, await mainThread());
     await sleep(TAIL_MS);
-    result.busyTailMs = (await taskMs()) - busyFrom;
+    result.busyTail = since(busyFrom, await mainThread());
     Object.assign(result, splitAtLoop(await longTasksSince(page, loop.start), loop));
     if (kind != 'noop') Object.assign(result, { complete, ...wire(n, from) });
     if (hide) result.hiddenAfterMs = loop.hideWall - loop.wall;
@@ -414,7 +423,7 @@ for (const [name, { n, label, offline, hide }] of Object.entries(SCENARIOS)) {
   section(`${label} (${runs}): ${offline ? 'from `online`' : 'from the first call'} until the collector ${hide ? `got nothing for ${QUIET_MS / 1000} s` : 'holds all'}`);
   if (offline) {
     row('ms from the first call until all are queued (script build: in IndexedDB; template: flush() resolved)', ...each((kind) => cell(scenario[kind], (run) => run.queuedMs, 0)));
-    row('main-thread busy meanwhile, ms', ...each((kind) => cell(scenario[kind], (run) => run.busyOfflineMs, 0)));
+    row('main-thread busy meanwhile, ms', ...each((kind) => cell(scenario[kind], (run) => run.busyOffline.task, 0)));
     row('requests while offline', cell(tracker, (run) => run.sentOffline, 0), cell(memory, (run) => run.sentOffline, 0), '0');
   }
   if (hide) {
@@ -424,11 +433,13 @@ for (const [name, { n, label, offline, hide }] of Object.entries(SCENARIOS)) {
   } else row('ms until the collector holds all', deliveredCell(tracker, n), deliveredCell(memory, n), '– (the script build’s)');
   row('requests; body bytes per event', ...[tracker, memory].map((runs) => `${cell(runs, (run) => run.requests, 0)}; ${cell(runs, (run) => run.bytesPerEvent, 0)}`), '0; –');
   if ([...tracker, ...memory].some((run) => run.duplicates)) row('events sent twice', cell(tracker, (run) => run.duplicates, 0), cell(memory, (run) => run.duplicates, 0), '–');
-  row(`main-thread busy, ms (CDP TaskDuration)${offline ? ': the drain' : ''}`, ...each((kind) => cell(scenario[kind], (run) => run.busyMs, 0)));
-  row('… µs per event', ...each((kind) => cell(scenario[kind], (run) => (run.busyMs * 1000) / n, 0)));
-  row(`… with the ${TAIL_MS} ms after, ms`, ...each((kind) => cell(scenario[kind], (run) => run.busyTailMs, 0)));
-  row('**busy ÷ the in-memory template’s**', ratioCell(scenario, (run) => run.busyMs, hide), '1', '–');
-  row(`… with the ${TAIL_MS} ms after`, ratioCell(scenario, (run) => run.busyTailMs, hide), '1', '–');
+  row(`main-thread busy, ms (CDP TaskDuration)${offline ? ': the drain' : ''}`, ...each((kind) => cell(scenario[kind], (run) => run.busy.task, 0)));
+  row('… µs per event', ...each((kind) => cell(scenario[kind], (run) => (run.busy.task * 1000) / n, 0)));
+  row(`… with the ${TAIL_MS} ms after, ms`, ...each((kind) => cell(scenario[kind], (run) => run.busyTail.task, 0)));
+  row('**busy ÷ the in-memory template’s**', ratioCell(scenario, (run) => run.busy.task, hide), '1', '–');
+  row(`… with the ${TAIL_MS} ms after`, ratioCell(scenario, (run) => run.busyTail.task, hide), '1', '–');
+  row('main-thread CPU, ms (CDP ThreadTime)', ...each((kind) => cell(scenario[kind], (run) => run.busy.cpu, 0)));
+  row('… CPU ÷ the in-memory template’s', ratioCell(scenario, (run) => run.busy.cpu, hide), '1', '–');
   row('long tasks: the caller’s loop’s task, count / ms', ...each((kind) => longTasksCell(scenario[kind], 'loopTask')));
   row(`long tasks after it${offline ? ' (the offline write and the drain)' : ''}, count / longest ms`, ...each((kind) => longTasksCell(scenario[kind], 'after')));
 }
@@ -441,17 +452,26 @@ console.log('|---|---:|---:|---:|');
 console.log(rows.join('\n'));
 console.log();
 if (esm) console.log(`dist/index.js (ESM, before the app's bundler and minifier): ${number(esm.minified)} B, ${number(esm.gzip)} B gzip -9, ${number(esm.brotli)} B brotli`);
-console.log('Medians, (min–max) over runs; each run a fresh browser context. The in-memory template (test/bench/pages/memory.js) keeps');
-console.log('nothing: the same wire format and request bounds as the script build, its events in memory only. The no-op page is');
-console.log(`measured over the window the script build took in the run before it (at most ${NOOP_WINDOW_CAP / 1000} s). Ratios: run by run, the script build's busy`);
-console.log(`time over the template's of the same repetition. Long tasks (PerformanceObserver longtask, over 50 ms), from the loop until`);
-console.log(`${TAIL_MS} ms after the collector held all: each run's count / longest ms, in run order, or 0 when no run had any.`);
-console.log("Requests: POST /track in the collector's raw log; body bytes from it too (headers and the CORS preflight not counted).");
+console.log(`Medians, (min–max) over runs; each run a fresh browser context. The in-memory template (test/bench/pages/memory.js)
+keeps nothing: the same wire format and request bounds as the script build, its events in memory only. The no-op page is
+measured over the window the script build took in the run before it (at most ${NOOP_WINDOW_CAP / 1000} s). Busy: CDP TaskDuration, the main
+thread's time in tasks (wall time, which other work on the machine stretches); CPU: ThreadTime, its time on the CPU (which
+that work does not stretch). Ratios: run by run, the script build's over the template's of the same repetition. Long tasks
+(PerformanceObserver longtask, over 50 ms), from the loop until ${TAIL_MS} ms after the collector held all: each run's
+count / longest ms, in run order, or 0 when no run had any. Requests: POST /track in the collector's raw log; body bytes
+from it too (headers and the CORS preflight not counted).`);
 // The one line to read: what durability costs, and whether the tracker ever blocked the page.
-const summary = Object.entries(SCENARIOS).map(([name, { n, offline, hide }]) => `${offline ? 'backlog drain' : hide ? 'hidden' : name.startsWith('flush') ? 'flush()' : 'burst'} ${number(n)}: ${number(median(ratios(all(name), (run) => run.busyMs, hide)), 1)}×`);
+const summary = Object.entries(SCENARIOS).map(([name, { n, offline, hide }]) => {
+  const ratio = (figure) => number(median(ratios(all(name), figure, hide)), 1);
+  return `${offline ? 'backlog drain' : hide ? 'hidden' : name.startsWith('flush') ? 'flush()' : 'burst'} ${number(n)}: ${ratio((run) => run.busy.task)}× (CPU ${ratio((run) => run.busy.cpu)}×)`;
+});
 console.log(`\nThe price of durability, busy ms until the collector holds all, script build ÷ in-memory template: ${summary.join(', ')}.`);
-const after = Object.entries(SCENARIOS).flatMap(([name, { label }]) => all(name).tracker.filter((run) => run.after?.count).map((run) => `${label}: ${run.after.count} (longest ${number(run.after.longest, 0)} ms)`));
-console.log(`Long tasks of the script build after the caller's loop: ${after.length ? after.join('; ') : 'none'}.`);
+const after = Object.entries(SCENARIOS).map(([name]) => {
+  const runs = all(name).tracker.filter((run) => !run.error);
+  const longest = Math.max(0, ...runs.map((run) => run.after.longest));
+  return `${name} ${runs.map((run) => run.after.count).join(' · ')}${longest ? ` (longest ${number(longest, 0)} ms)` : ''}`;
+});
+console.log(`Long tasks of the script build after the caller's loop, per run: ${after.join(', ')}.`);
 for (const [name, profile] of profiles) {
   const title = `CPU profile of the script build, one more run of "${SCENARIOS[name].label}", ${SCENARIOS[name].offline ? 'from `online`' : 'from the first call'} until the collector held all (100 µs sampling; the profiler slows the page)`;
   console.log(`\n${summariseProfile(profile, title, distDir, repoRoot)}`);
