@@ -70,7 +70,8 @@ export function placeOf(script: FrameScript): string {
   const before = code.slice(0, script.at).split('\n');
   const entry = new SourceMap(map).findEntry(before.length - 1, before[before.length - 1].length);
   if (!('originalSource' in entry)) return `tracker.min.js@${script.at}`;
-  return `${path.relative(process.cwd(), path.resolve(dist, entry.originalSource))}:${entry.originalLine + 1}`;
+  // The map's sources are relative to the build (../src/x.ts): shown from the repository's root, wherever the build is.
+  return `${entry.originalSource.replace(/^(\.\.\/)+/, '')}:${entry.originalLine + 1}`;
 }
 
 /** One offence in words, with the scripts of the long frames that overlap it (what ran, from where). */
