@@ -138,6 +138,7 @@ function trackBurst(page, n, { flush = false, hide = false } = {}) {
           // A fresh properties object per call, as a page passes them; the trackers snapshot it (JSON).
           for (let i = 0; i < n; i++) tracker.track('purchase', { product: 'shoe', price: 42, i });
           const end = performance.now();
+          console.timeStamp('bench:loop-end'); // in the trace: which task was the loop's
           if (flush) tracker.flush();
           if (!hide) return resolve({ wall, start, end });
           // In a task of its own, before the timers the trackers armed during the loop (as a tab switch may
@@ -156,6 +157,36 @@ function trackBurst(page, n, { flush = false, hide = false } = {}) {
       ),
     { n, flush, hide },
   );
+}
+
+/**
+ * Starts a trace of the page's tasks (Chrome's `toplevel` category: each task's wall and thread time); the
+ * function it resolves to ends it and resolves to its events. A long task says how long the page waited, not
+ * how much of that the task ran: on a machine shared with other work, the trace's CPU time says how close
+ * to 50 ms a task would be on a quiet one.
+ */
+async function trace(cdp) {
+  const events = [];
+  const collect = ({ value }) => events.push(...value);
+  cdp.on('Tracing.dataCollected', collect);
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['toplevel', 'devtools.timeline'] } });
+  return async () => {
+    const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    await complete;
+    cdp.off('Tracing.dataCollected', collect);
+    return events;
+  };
+}
+
+/** From a trace: the task after the loop's own with the most CPU time (ms, and its wall ms), and how many took over 50 ms of CPU. */
+function tasksAfterLoop(events) {
+  const mark = events.find((event) => event.name == 'TimeStamp' && event.args?.data?.message == 'bench:loop-end');
+  if (!mark) return undefined;
+  const tasks = events.filter((event) => event.ph == 'X' && event.name == 'ThreadControllerImpl::RunTask' && event.pid == mark.pid && event.tid == mark.tid);
+  const after = tasks.filter((task) => task.ts > mark.ts);
+  const longest = after.reduce((most, task) => (task.tdur > (most?.tdur ?? -1) ? task : most), undefined);
+  return { cpu: (longest?.tdur ?? 0) / 1000, wall: (longest?.dur ?? 0) / 1000, overCpu: after.filter((task) => task.tdur > 50_000).length };
 }
 
 /** The page's long tasks [start, duration] that end after `since` (page clock). */
@@ -258,10 +289,11 @@ function wire(n, from) {
  * tasks are counted from the loop until TAIL_MS after the window.
  */
 async function measure(kind, { n, flush, hide, offline }, windowMs) {
-  const { context, page, startup, mainThread } = await open(kind);
+  const { context, page, cdp, startup, mainThread } = await open(kind);
   const since = (from, to) => ({ task: to.task - from.task, cpu: to.cpu - from.cpu });
   try {
     if (offline) await context.setOffline(true);
+    const traced = await trace(cdp);
     const before = await mainThread();
     const loop = await trackBurst(page, n, { flush, hide });
     const result = { startup, perCallUs: ((loop.end - loop.start) * 1000) / n };
@@ -287,7 +319,7 @@ async function measure(kind, { n, flush, hide, offline }, windowMs) {
     result.busy = since(busyFrom, await mainThread());
     await sleep(TAIL_MS);
     result.busyTail = since(busyFrom, await mainThread());
-    Object.assign(result, splitAtLoop(await longTasksSince(page, loop.start), loop));
+    Object.assign(result, splitAtLoop(await longTasksSince(page, loop.start), loop), { traced: tasksAfterLoop(await traced()) });
     if (kind != 'noop') Object.assign(result, { complete, ...wire(n, from) });
     if (hide) result.hiddenAfterMs = loop.hideWall - loop.wall;
     return result;
@@ -383,6 +415,12 @@ function longTasksCell(runs, key) {
   if (figures.every(({ count }) => count == 0)) return '0';
   return figures.map(({ count, longest }) => (count ? `${count} / ${number(longest, 0)}` : '0')).join(' · ');
 }
+/** Each run's costliest task after the loop, CPU (wall) ms, with a mark where it took over 50 ms of CPU. */
+function tracedCell(runs) {
+  const traced = runs.filter((run) => !run.error && run.traced).map((run) => run.traced);
+  if (!traced.length) return '–';
+  return traced.map(({ cpu, wall, overCpu }) => `${number(cpu, 0)} (${number(wall, 0)})${overCpu ? ` ${overCpu} over 50` : ''}`).join(' · ');
+}
 const deliveredCell = (runs, n) => {
   const done = runs.filter((run) => !run.error);
   const late = done.filter((run) => !run.complete);
@@ -442,6 +480,7 @@ for (const [name, { n, label, offline, hide }] of Object.entries(SCENARIOS)) {
   row('… CPU ÷ the in-memory template’s', ratioCell(scenario, (run) => run.busy.cpu, hide), '1', '–');
   row('long tasks: the caller’s loop’s task, count / ms', ...each((kind) => longTasksCell(scenario[kind], 'loopTask')));
   row(`long tasks after it${offline ? ' (the offline write and the drain)' : ''}, count / longest ms`, ...each((kind) => longTasksCell(scenario[kind], 'after')));
+  row('… the task after it with the most CPU (trace): CPU ms (wall ms), per run', ...each((kind) => tracedCell(scenario[kind])));
 }
 
 console.log(`beacon-tracker bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: Chromium ${chromiumVersion}, ${os.cpus().length} cores, node ${process.version}, build ${path.relative(repoRoot, distDir) || '.'}/`);
@@ -458,8 +497,9 @@ measured over the window the script build took in the run before it (at most ${N
 thread's time in tasks (wall time, which other work on the machine stretches); CPU: ThreadTime, its time on the CPU (which
 that work does not stretch). Ratios: run by run, the script build's over the template's of the same repetition. Long tasks
 (PerformanceObserver longtask, over 50 ms), from the loop until ${TAIL_MS} ms after the collector held all: each run's
-count / longest ms, in run order, or 0 when no run had any. Requests: POST /track in the collector's raw log; body bytes
-from it too (headers and the CORS preflight not counted).`);
+count / longest ms, in run order, or 0 when no run had any; a trace of the same window gives each task's CPU time beside
+its wall time. Requests: POST /track in the collector's raw log; body bytes from it too (headers and the CORS preflight
+not counted).`);
 // The one line to read: what durability costs, and whether the tracker ever blocked the page.
 const summary = Object.entries(SCENARIOS).map(([name, { n, offline, hide }]) => {
   const ratio = (figure) => number(median(ratios(all(name), figure, hide)), 1);
@@ -469,9 +509,10 @@ console.log(`\nThe price of durability, busy ms until the collector holds all, s
 const after = Object.entries(SCENARIOS).map(([name]) => {
   const runs = all(name).tracker.filter((run) => !run.error);
   const longest = Math.max(0, ...runs.map((run) => run.after.longest));
-  return `${name} ${runs.map((run) => run.after.count).join(' · ')}${longest ? ` (longest ${number(longest, 0)} ms)` : ''}`;
+  const cpu = Math.max(0, ...runs.map((run) => run.traced?.cpu ?? 0));
+  return `${name} ${runs.map((run) => run.after.count).join(' · ')}${longest ? ` (longest ${number(longest, 0)} ms)` : ''}, costliest task ${number(cpu, 0)} ms of CPU`;
 });
-console.log(`Long tasks of the script build after the caller's loop, per run: ${after.join(', ')}.`);
+console.log(`Long tasks of the script build after the caller's loop, per run: ${after.join('; ')}.`);
 for (const [name, profile] of profiles) {
   const title = `CPU profile of the script build, one more run of "${SCENARIOS[name].label}", ${SCENARIOS[name].offline ? 'from `online`' : 'from the first call'} until the collector held all (100 µs sampling; the profiler slows the page)`;
   console.log(`\n${summariseProfile(profile, title, distDir, repoRoot)}`);
