@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 
 interface Scenario {
   n: number;
-  /** The events tracked offline, queued (flush() resolved), then the network back: a backlog drained. */
+  /** The events tracked offline, left until IndexedDB holds them all, then the network back: a backlog drained. */
   offline?: boolean;
   /** The page hidden in a task of its own right after the loop, before any timer the tracker armed. */
   hide?: boolean;
@@ -66,8 +66,7 @@ const burst = (page: Page, { n, hide = false }: Scenario) =>
 /**
  * A scenario on the script build's page (until the collector holds all, or for a page hidden until it got
  * nothing more for a second; and TAIL_MS after), or on the control page over `windowMs`, the time the
- * script build's page took. What is left of its long tasks once
- * the caller's are set aside.
+ * script build's page took. What is left of its long tasks once the caller's are set aside.
  */
 async function run(scenario: Scenario, control?: { windowMs: number }) {
   const context = await suite.context();
