@@ -34,4 +34,8 @@ declare global {
   /** A command to the tracker in an opaque origin, run there (sandboxed.js), through the frame where it is one (sandbox-host.js). */
   function inFrame(command: FrameCommand): Promise<any>;
   type FrameCommand = { op: 'track'; type: string; from: number; count: number; flush?: boolean } | { op: 'state' };
+  /** The page's long tasks, [startTime, duration], and the scripts of its long animation frames (long-tasks.js). */
+  const longTasks: { tasks: Array<[number, number]>; scripts: Array<{ start: number; duration: number; invoker: string; url: string; at: number }> };
+  /** Prioritized Task Scheduling (Chromium), which TypeScript's DOM library does not have yet. */
+  const scheduler: { postTask(callback: () => void, options?: { priority?: 'user-blocking' | 'user-visible' | 'background' }): Promise<void> };
 }

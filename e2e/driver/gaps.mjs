@@ -5,7 +5,7 @@
 // or a test skipped by other means and not listed in TEST_SKIPS, fails the run.
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
-/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash' | 'backgroundSync' | 'soak'} Capability */
+/** @typedef {'offline' | 'bfcache' | 'beforeUnload' | 'crash' | 'backgroundSync' | 'soak' | 'longTasks'} Capability */
 
 /** @type {Record<Capability, string>} */
 export const CAPABILITIES = {
@@ -15,6 +15,7 @@ export const CAPABILITIES = {
   crash: 'kill a browser process with SIGKILL and launch it again on the same profile (Browser.onProfile)',
   backgroundSync: "fire a Background Sync event at a site's service worker with no page of the site open (Context.dispatchSync)",
   soak: 'run the seeded fault soak (e2e/soak.e2e.ts): tabs, network drops, collector faults and SIGKILLs at random on one profile, within CI time',
+  longTasks: "report the page's tasks over 50 ms to a PerformanceObserver of type longtask (the Long Tasks API)",
 };
 
 /** @type {Record<Engine, Partial<Record<Capability, string>>>} */
@@ -24,6 +25,8 @@ export const GAPS = {
     backgroundSync: 'Firefox has no Background Sync (no SyncManager): the next page drains, as without the option.',
     soak:
       "the soak runs in one engine, Chromium, so that npm test stays within CI's 20 minutes on 2 cores; Firefox's crash, offline and closing-tab paths have their single-fault scenarios (e2e/faults.e2e.ts), and its tab closed in front (pagehide before visibilitychange, docs/browsers.md) would need a soak of its own.",
+    longTasks:
+      "Firefox has no Long Tasks API ('longtask' is not in PerformanceObserver.supportedEntryTypes): the tracker's code is the same in every engine and Chromium's check stands for it (this engine's own IndexedDB and network costs go unchecked).",
   },
   webkit: {
     backgroundSync: 'WebKit has no Background Sync (no SyncManager): the next page drains, as without the option.',
@@ -31,6 +34,8 @@ export const GAPS = {
       'WebKitWebDriver (WebKitGTK 2.50) has no network emulation (no setNetworkConditions, no BiDi): the collector-down scenarios (POST /admin/down, suite.collectorDown()) cover the network failure in WebKit.',
     beforeUnload: 'WebDriver "Close Window" never runs beforeunload handlers.',
     soak: 'the soak kills the browser and relaunches it on its profile, and takes it offline: WebKit can do neither here (see crash and offline).',
+    longTasks:
+      "WebKit has no Long Tasks API ('longtask' is not in PerformanceObserver.supportedEntryTypes): the tracker's code is the same in every engine and Chromium's check stands for it (this engine's own IndexedDB and network costs go unchecked).",
     crash:
       'MiniBrowser under WebKitWebDriver (--automation) keeps website data in memory only: after IndexedDB and localStorage writes nothing is written under HOME or the XDG dirs, and MiniBrowser has no option for a data directory, so no profile outlives its process and a relaunch cannot find what a killed one stored.',
   },

@@ -8,7 +8,7 @@ import type { Browser, Engine } from './types';
 import { launchWebKit } from './webkit';
 
 export type * from './types';
-export { cookie, localItem, putQueueEntries, queuedRecords, queueEntries, removeCookie, removeLocalItem, storedIds, type StoredEntry } from './storage';
+export { cookie, localItem, putQueueEntries, queuedCount, queuedRecords, queueEntries, removeCookie, removeLocalItem, storedIds, type StoredEntry } from './storage';
 export { Unsupported } from './supports';
 
 export const ENGINES: Record<Engine, () => Promise<Browser>> = {

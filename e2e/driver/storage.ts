@@ -73,6 +73,34 @@ export const queuedRecords = async (page: Page, name = 'bt') =>
   (await queueEntries(page))
     .filter(([key]) => Array.isArray(key) && key.length > 1 && key[0] == name)
     .flatMap(([, value]) => (Array.isArray(value) ? value : [value]) as { id: string }[]);
+/**
+ * How many events tracker `name` holds in IndexedDB, as its meta record `[name]` counts them (in the same
+ * transaction as every chunk it adds or removes), without reading a chunk: cheap enough to poll while a page
+ * is measured. 0 where the tracker has not created the store.
+ */
+export const queuedCount = (page: Page, name = 'bt') =>
+  page.evaluate(
+    (name) =>
+      new Promise<number>((resolve, reject) => {
+        const request = indexedDB.open('beacon-tracker');
+        request.onupgradeneeded = () => request.transaction!.abort();
+        request.onerror = () => (request.error?.name == 'AbortError' ? resolve(0) : reject(request.error));
+        request.onsuccess = () => {
+          const db = request.result;
+          if (!db.objectStoreNames.contains('queue')) {
+            db.close();
+            return resolve(0);
+          }
+          const meta = db.transaction('queue').objectStore('queue').get([name]);
+          meta.onsuccess = () => {
+            db.close();
+            resolve(meta.result?.count ?? 0);
+          };
+          meta.onerror = () => reject(meta.error);
+        };
+      }),
+    name,
+  );
 
 /** Writes entries into the tracker's IndexedDB store, creating it as the tracker does where it is missing. */
 export const putQueueEntries = (page: Page, entries: StoredEntry[]) =>
