@@ -123,6 +123,41 @@ describe('bounds', () => {
     expect((await stored(store)).ids).toEqual(many.map((r) => r.id));
   });
 
+  it('counts another tab left wrong after this page made them exact are mended too: the queue takes events again', async () => {
+    const store = freshStore();
+    const queue = queueOn(store, [3, 1e9]);
+    await queue._add(records('a', 'b', 'c', 'd'), 0); // past the bound: this page makes the counts exact, once
+    expect((await stored(store)).ids).toEqual(['b', 'c', 'd']);
+    await set(['bt'], { count: 9999, bytes: 123_456, dropped: 1 }, store); // another tab (another version) wrote wrong counts
+    await queue._add(records('e'), 0); // over the bound by the counts: the events go, and the counts with them
+    const meta = await queue._add(records('f'), 0);
+    const { ids: kept } = await stored(store);
+    expect(kept).toContain('f');
+    expect(meta).toMatchObject({ count: kept.length, bytes: kept.length * 10 });
+  });
+
+  it('past the bound, a page counts the whole queue once, not at every add: a full queue costs one walk per event added', async () => {
+    const store = freshStore();
+    let walks = 0;
+    const counting: UseStore = (mode, callback) =>
+      store(mode, (objects) => {
+        const openCursor = objects.openCursor.bind(objects);
+        objects.openCursor = (...args: Parameters<IDBObjectStore['openCursor']>) => {
+          walks++;
+          return openCursor(...args);
+        };
+        return callback(objects);
+      });
+    const queue = queueOn(counting, [3, 1e9]);
+    await queue._add(records('a', 'b', 'c'), 0);
+    expect(walks).toBe(0); // within the bound: no walk
+    await queue._add(records('d'), 0);
+    expect(walks).toBe(2); // the count made exact, then the oldest dropped
+    for (const id of ['e', 'f', 'g']) await queue._add(records(id), 0);
+    expect(walks).toBe(2 + 3);
+    expect((await stored(store)).ids).toEqual(['e', 'f', 'g']);
+  });
+
   it('counts that storage lost track of are mended once the queue is empty', async () => {
     const store = freshStore();
     await set(['bt'], { count: 9999, bytes: 123_456, dropped: 2 }, store);
@@ -451,6 +486,21 @@ describe('spills: what a closing page leaves in localStorage', () => {
     expect(spillKeys()).toEqual([]);
   });
 
+  it('the spills of several closing pages, moved in and sent, whose removals a crash undid, are none of them moved in and sent again', async () => {
+    vi.stubGlobal('localStorage', fakeLocalStorage());
+    const store = freshStore();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) spillsOf(queueOn(store))._write(records(id), 0); // five tabs closing
+    const left = Object.fromEntries(spillKeys().map((key) => [key, localStorage.getItem(key)!]));
+    const page = queueOn(store);
+    await spillsOf(page)._moveToQueue();
+    await page._remove((await oldest(page, 10))[0], 0); // delivered
+    for (const [key, value] of Object.entries(left)) localStorage.setItem(key, value); // the crash
+    const relaunched = queueOn(store);
+    await spillsOf(relaunched)._moveToQueue();
+    expect(await oldest(relaunched, 10)).toEqual([[], 0]);
+    expect(spillKeys()).toEqual([]);
+  });
+
   it("a tracker named like the spills' prefix keeps its own entries: its consent, customer and health are no spills", async () => {
     vi.stubGlobal('localStorage', fakeLocalStorage());
     const own = { 'beacon-tracker': 'x', 'beacon-tracker:consent': '1', 'beacon-tracker:customer': '{"id":"c"}', 'beacon-tracker:health': '{"ok":1}' };
@@ -506,6 +556,22 @@ describe('what the queue gives back to a page going away', () => {
     expect((await stored(store)).meta).toMatchObject({ count: 1, dropped: 0 });
     expect(queue._inMemory()).toBe(false); // an abort is no failure of IndexedDB
     expect(queue._release()).toEqual([[], 0]);
+  });
+
+  it('a hand-over write that committed before the page heard of it (abort() refused) is not given back: its events are stored, never sent twice', async () => {
+    const store = freshStore();
+    let released: [EventRecord[], number] | undefined;
+    // The page goes away just as the transaction committed: before the queue has learnt it did.
+    const committing: UseStore = (mode, callback) =>
+      store(mode, callback).then((result) => {
+        released ||= queue._release();
+        return result;
+      });
+    const queue = queueOn(committing);
+    await queue._add(records('a', 'b'), 3, true);
+    expect(released).toEqual([[], 0]);
+    expect((await stored(store)).ids).toEqual(['a', 'b']);
+    expect((await stored(store)).meta).toMatchObject({ count: 2, dropped: 3 });
   });
 
   it('writes that are no hand-over (a spill moved in) are never given back: their spill holds them', async () => {

@@ -113,6 +113,14 @@ describe('DM Hub: the fields as its users write them', () => {
     expect(allSent()).toEqual(['app-7781', '7781', 'app-7781']);
   });
 
+  it('an externalId of 256 characters, the longest, is the event id, delivered', async () => {
+    const tracker = await start();
+    const externalId = 'x'.repeat(256);
+    expect(tracker.track('c_apply_card', { externalId })).toBe(externalId);
+    await tracker.flush();
+    expect(allSent()).toEqual([externalId]);
+  });
+
   it.each([
     ['an empty string', ''],
     ['an object', { id: 1 }],
@@ -184,6 +192,15 @@ describe('an event that names its customer (ContactHub, DM Hub)', () => {
       ['mine', { id: 'c-1' }],
     ]);
     expect(() => tracker.track('x', {}, { customerId: 42 as never })).toThrow('track(): customerId 42 is not an id');
+  });
+
+  it('a customerId is an id of up to 256 characters, as identify() takes one: one character more, or none, is a TypeError', async () => {
+    const tracker = await start();
+    tracker.track('x', {}, { customerId: 'c'.repeat(256) });
+    await tracker.flush();
+    expect(sentEvents().map((e) => e.context.customer)).toEqual([{ id: 'c'.repeat(256) }]);
+    expect(() => tracker.track('x', {}, { customerId: 'c'.repeat(257) })).toThrow(/^beacon-tracker: track\(\): customerId .* is not an id$/);
+    expect(() => tracker.track('x', {}, { customerId: '' })).toThrow(/^beacon-tracker: track\(\): customerId .* is not an id$/);
   });
 });
 

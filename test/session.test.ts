@@ -291,6 +291,24 @@ describe('_touch', () => {
     expect(tab1._id).toBe(tab2._id);
   });
 
+  it("a session another tab wrote with its activity ahead of this tab's clock is adopted as active now: it still times out", () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T });
+    try {
+      const tab = createSession({ name: NAME, sessionTimeout: 30 }, T);
+      const ahead = value(S1, T + 86_400_000); // a tab whose clock is a day ahead
+      localStorage.setItem(NAME, ahead);
+      tab._adopt(ahead);
+      expect(tab._id).toBe(S1);
+      expect(tab._touch(T + 29 * MIN)).toBe(S1);
+      vi.setSystemTime(T + 60 * MIN);
+      const next = tab._touch(T + 60 * MIN); // 31 min idle since
+      expect(next).not.toBe(S1);
+      expect(next).toMatch(UUID_V4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it.each([
     [30 * MIN, false],
     [30 * MIN + 1, true],

@@ -44,6 +44,24 @@ describe('init()', () => {
     expect(() => tracker.track('a')).toThrow(/init\(\) first/);
   });
 
+  it('fills in the defaults the README documents for every option not given', () => {
+    expect(readOptions({ url: COLLECTOR, source: 'web' })).toMatchObject({
+      name: 'bt',
+      batchSize: 10,
+      flushInterval: 1000,
+      sessionTimeout: 30,
+      timeout: 10_000,
+      maxQueueEvents: 10_000,
+      maxQueueBytes: 5_000_000,
+      defaultContext: 'WEB',
+      requireConsent: false,
+      honorPrivacySignals: false,
+      immediate: false,
+      profileLess: false,
+      cookieDomain: undefined,
+    });
+  });
+
   it('takes numbers given as strings, as data attributes give them: as numbers', async () => {
     const config = readOptions({ url: COLLECTOR, source: 'web', batchSize: '2', timeout: '5000', sessionTimeout: '0.5', maxQueueEvents: '1e3' });
     expect([config.batchSize, config.timeout, config.sessionTimeout, config.maxQueueEvents]).toEqual([2, 5000, 0.5, 1000]);
@@ -440,6 +458,17 @@ describe('collector answers', () => {
     expect(requests[requests.length - 1].body.context.tracker).toBeUndefined();
   });
 
+  it('413 from a collector with a body limit: halved until a request passes, then doubled back a step at a time, so that a backlog meets at most one refusal per delivered request', async () => {
+    net.answer = (request) => (request.body.events.length > 300 ? status(413) : tracardi());
+    const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
+    const ids = Array.from({ length: 2000 }, (_, i) => tracker.track('e', { i }));
+    await tracker.flush();
+    const delivered = requests.filter((r) => r.body.events.length <= 300);
+    expect(delivered.flatMap(eventIds)).toEqual(ids); // each once, in order
+    expect(requests.length - delivered.length).toBeLessThanOrEqual(delivered.length + 1); // 1000, 500, then 500 once before each 250
+    expect(await queued()).toEqual({ events: [], dropped: 0 });
+  });
+
   it('226 (stored with errors) counts as delivered', async () => {
     net.answer = () => status(226);
     const tracker = await start();
@@ -474,6 +503,7 @@ describe('collector answers', () => {
       expect(requests).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(1);
       await until(() => requests.length == 2, 'the first retry');
+      await idle(); // its failure is known: the second wait is set now, not at the clock's next jump
       expect(requests[1].at - requests[0].at).toBe(2000);
       // The second failure waits up to three times the first.
       await vi.advanceTimersByTimeAsync(3499);
@@ -550,6 +580,23 @@ describe('collector answers', () => {
       await until(() => allSent().includes(id) && requests.length > 1, 'the retry at 2 s');
     });
 
+    it('a new page goes on with the backoff a page before left: its next failure waits up to three times the last wait, not from 1 s again', async () => {
+      // What a page left after two failures (docs/storage.md): the collector may be tried at T0 + 3.5 s, the last wait 3.5 s.
+      localStorage.setItem('bt:health', JSON.stringify({ ok: 0, failed: T0, retry: T0 + 3500, wait: 3500 }));
+      net.answer = () => status(503);
+      const tracker = await start();
+      tracker.track('a');
+      await pass(3500); // its batch waits for the site's backoff, then fails
+      expect(requests.map((r) => r.at)).toEqual([T0 + 3500]);
+      net.answer = () => tracardi();
+      await vi.advanceTimersByTimeAsync(5749); // 1 s + half of (3 × 3.5 s - 1 s) at this random
+      await idle();
+      expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length == 2, 'the retry');
+      expect(requests[1].at - requests[0].at).toBe(5750);
+    });
+
     it('after failures, a backlog goes a full request at a time, paced; the last partial request ends the pace', async () => {
       const answers = [status(503)];
       net.answer = () => answers.shift() || tracardi();
@@ -572,6 +619,56 @@ describe('collector answers', () => {
       expect(requests).toHaveLength(5);
     });
 
+    it('once the collector takes a request that is not full, the pace and the backoff end: the next batch leaves at its flushInterval, the next failure waits from 1 s to 3 s again', async () => {
+      const answers = [status(503)];
+      net.answer = () => answers.shift() || tracardi();
+      const tracker = await start();
+      tracker.track('a');
+      await tracker.flush(); // fails: the retry in 2 s
+      await vi.advanceTimersByTimeAsync(2000);
+      await until(() => requests.length == 2, 'the retry');
+      await idle();
+      const b = tracker.track('b');
+      await pass(1000); // its flushInterval, not a pace of up to 30 s
+      expect(eventIds(requests[2])).toEqual([b]);
+      answers.push(status(503));
+      tracker.track('c');
+      await pass(1000); // fails: a new run of failures, whose first wait is 2 s at this random (not 3.5 s)
+      expect(requests).toHaveLength(4);
+      const failed = requests[3].at;
+      await vi.advanceTimersByTimeAsync(1999);
+      await idle();
+      expect(requests).toHaveLength(4);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length == 5, 'the retry of the new run');
+      expect(requests[4].at - failed).toBe(2000);
+    });
+
+    it('a page opened after the collector recovered starts its backoff afresh: the wait of the failures before is over for the site', async () => {
+      const answers = [status(503), status(503)];
+      net.answer = () => answers.shift() || tracardi();
+      const tracker = await start();
+      tracker.track('a');
+      await tracker.flush(); // fails: 2 s
+      await vi.advanceTimersByTimeAsync(2000);
+      await until(() => requests.length == 2, 'the first retry');
+      await idle(); // fails again: 3.5 s
+      await vi.advanceTimersByTimeAsync(3500);
+      await until(() => requests.length == 3, 'the second retry');
+      await idle(); // delivered
+      answers.push(status(503));
+      const next = await start(); // the next page of the site
+      next.track('b');
+      await next.flush(); // fails: the first failure since the collector recovered
+      const [failed, sent] = [requests[requests.length - 1].at, requests.length];
+      await vi.advanceTimersByTimeAsync(1999);
+      await idle();
+      expect(requests).toHaveLength(sent);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => requests.length > sent, 'the retry at 2 s');
+      expect(requests[requests.length - 1].at - failed).toBe(2000);
+    });
+
     it('a backlog after being offline (no failure from the collector) goes at full speed', async () => {
       net.online = false;
       const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
@@ -581,6 +678,18 @@ describe('collector answers', () => {
       window.dispatchEvent(new Event('online'));
       await until(() => requests.length == 3, 'the backlog');
       expect(requests.map((r) => r.at - requests[0].at)).toEqual([0, 0, 0]);
+    });
+
+    it("a backlog that waited for a failing collector goes at full speed once the 'online' event says the network is back", async () => {
+      const answers = [status(503)];
+      net.answer = () => answers.shift() || tracardi();
+      const tracker = await start({ batchSize: 1000, flushInterval: 60_000 });
+      const ids = Array.from({ length: 2500 }, (_, i) => tracker.track('e', { i }));
+      await tracker.flush(); // the first request fails
+      window.dispatchEvent(new Event('online'));
+      await until(() => requests.length == 4, 'the backlog');
+      expect(requests.map((r) => r.at - requests[0].at)).toEqual([0, 0, 0, 0]);
+      expect(requests.slice(1).flatMap(eventIds)).toEqual(ids);
     });
 
     it("events wait in the queue while the collector fails, and the 'online' event retries at once", async () => {
@@ -823,6 +932,36 @@ describe('page hidden', () => {
     expect(allSent()).toEqual(ids);
   });
 
+  it("a closing page's beacon carries up to the whole 64 KiB the browser allows: twelve events of 5 KB go in one", async () => {
+    const tracker = await startAnswered({ batchSize: 1000, flushInterval: 60 * 60_000 });
+    const ids = Array.from({ length: 12 }, (_, i) => tracker.track('big', { i, text: 'x'.repeat(5050) }));
+    hide();
+    expect(beacons).toHaveLength(1);
+    expect(beacons[0].blob.size).toBeGreaterThan(64_000);
+    expect(beacons[0].blob.size).toBeLessThanOrEqual(QUOTA);
+    expect(eventIds(await payloadOf(beacons[0].blob))).toEqual(ids);
+  });
+
+  it('a keepalive request still in flight when the page hides leaves its bytes out of the beacons: together they stay within 64 KiB', async () => {
+    const tracker = await startAnswered({ batchSize: 1000, flushInterval: 60 * 60_000 });
+    let answer!: (response: Response) => void;
+    net.answer = () => new Promise((resolve) => (answer = resolve));
+    const sending = Array.from({ length: 8 }, (_, i) => tracker.track('big', { i, text: 'x'.repeat(5000) }));
+    void tracker.flush();
+    await until(() => requests.length == 1, 'the request in flight');
+    expect(requests[0].init.keepalive).toBe(true);
+    const pending = Array.from({ length: 8 }, (_, i) => tracker.track('big', { i, text: 'y'.repeat(5000) }));
+    hide();
+    expect(requests[0].bytes + beacons.reduce((sum, b) => sum + b.blob.size, 0)).toBeLessThanOrEqual(QUOTA);
+    const beaconed = (await Promise.all(beacons.map((b) => payloadOf(b.blob)))).flatMap(eventIds);
+    expect(beaconed.length).toBeGreaterThan(0);
+    expect(beaconed.length).toBeLessThan(pending.length);
+    answer(tracardi());
+    net.answer = () => tracardi();
+    await start(); // the next page: what was not beaconed was kept
+    for (const id of [...sending, ...pending]) expect(allSent()).toContain(id);
+  });
+
   it('one beacon per envelope (here: sessions), all within the quota', async () => {
     const tracker = await startAnswered({ sessionTimeout: 1, flushInterval: 60 * 60_000 });
     const ids: string[] = [];
@@ -855,6 +994,16 @@ describe('page hidden', () => {
     const delivered = requests.length;
     await start(); // the next page
     expect(requests.slice(delivered).flatMap(eventIds)).toEqual(ids);
+  });
+
+  it('sendBeacon refusing (or missing), the closing page posts the events as a keepalive request instead', async () => {
+    net.beaconAccepts = () => false;
+    const tracker = await startAnswered({ flushInterval: 60_000 });
+    const ids = [tracker.track('a'), tracker.track('b')];
+    hide();
+    await until(() => requests.length == 1, 'the keepalive request');
+    expect(requests[0].init.keepalive).toBe(true);
+    expect(eventIds(requests[0])).toEqual(ids);
   });
 
   it('sends no beacon while the collector is failing: everything stays queued', async () => {

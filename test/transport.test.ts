@@ -43,6 +43,19 @@ describe('post', () => {
     expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 200, _retryAfter: 0, _body: undefined });
   });
 
+  it('a 2xx answer of 64 KiB (65,536 characters) is read whole; one character more is not read', async () => {
+    const answer = (length: number) => {
+      const head = '{"profile":{"id":"p"},"debugging":"';
+      return head + 'x'.repeat(length - head.length - 2) + '"}';
+    };
+    for (const [length, read] of [[65_536, true], [65_537, false]] as const) {
+      const body = answer(length);
+      expect(body).toHaveLength(length);
+      vi.stubGlobal('fetch', async () => new Response(body, { status: 200 }));
+      expect(await post(batch('https://collector.test', '{}'), 10_000, true)).toEqual({ _status: 200, _retryAfter: 0, _body: read ? body : undefined });
+    }
+  });
+
   it('a 2xx answer whose body never ends is delivered once its status is in; the body is read no further than 64 KiB', async () => {
     let pulled = 0;
     const endless = new ReadableStream<Uint8Array>({

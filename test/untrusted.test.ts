@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, set } from 'idb-keyval';
 import { createTracker } from '../src/tracker';
-import type { TrackerOptions } from '../src/options';
+import { readOptions, type TrackerOptions } from '../src/options';
 import type { EventRecord } from '../src/record';
 import {
   allSent, beacons, COLLECTOR, eventIds, hide, idle, net, pass, payloadOf, queued, queuedIds, redefine, requests, start,
@@ -148,6 +148,24 @@ describe('options', () => {
     const id = tracker.track('a'); // immediate, and no consent awaited
     await tracker.flush();
     expect(allSent()).toEqual([id]);
+  });
+
+  it.each<[unknown, boolean]>([
+    [true, true],
+    ['true', true],
+    [false, false],
+    ['false', false],
+    ['', false],
+    ['1', false],
+    [1, false],
+    [undefined, false],
+  ])('a switch (and requireConsent) given %j is %s: a data attribute saying "false" turns nothing on', (given, on) => {
+    const config = readOptions({ url: COLLECTOR, source: 'web', debug: given, immediate: given, profileLess: given, honorPrivacySignals: given, pageViews: given, backgroundSync: given, requireConsent: given });
+    expect([config.debug, config.immediate, config.profileLess, config.honorPrivacySignals, config.pageViews, config.backgroundSync, config.requireConsent]).toEqual(Array(7).fill(on));
+  });
+
+  it("requireConsent 'source' is kept as it is: consent waits for the collector to ask for it", () => {
+    expect(readOptions({ url: COLLECTOR, source: 'web', requireConsent: 'source' }).requireConsent).toBe('source');
   });
 
   it('options are read as the object gives them: a later change by the app changes nothing', async () => {
