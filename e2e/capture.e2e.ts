@@ -264,10 +264,13 @@ describe('navigation time', () => {
       const added = (metric: 'request' | 'loaded') => median(runs.with.map((run, i) => run[metric] - runs.without[i][metric]));
       const delay = { request: added('request'), loaded: added('loaded') };
       console.log(`[capture] ${suite.browser.engine}, ${what}: ms after the click (median of ${RUNS}): ${JSON.stringify(medians)}, added by the tracker (median of the pairs): ${JSON.stringify(delay)}; every run: ${JSON.stringify(runs)}`);
-      // A tracker that held the navigation (preventDefault, then a timer or a request) shows here in the hundreds of ms.
+      // A tracker that held the navigation (preventDefault, then a timer or a request: the analytics
+      // libraries that do wait 150 to 300 ms) shows here in the hundreds of ms. What the tracker does
+      // send at a click (a beacon while the browser starts the navigation) added a median of 55 ms on CI's
+      // 2 cores under load: the line is where holding begins, not a timing target (the log line has the figures).
       expect(medians.with.listeners).toBeLessThan(10);
-      expect(delay.request).toBeLessThan(50);
-      expect(delay.loaded).toBeLessThan(50);
+      expect(delay.request).toBeLessThan(100);
+      expect(delay.loaded).toBeLessThan(100);
     });
   }
 });
