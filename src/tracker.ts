@@ -1,7 +1,7 @@
 import { answeredProfile, readAnswer } from './answer.js';
 import { describe } from './background-sync.js';
 import { createBatch } from './batch.js';
-import { deviceContext, pageContext } from './context.js';
+import { deviceContext, pageContext, readTimeZoneWhenIdle } from './context.js';
 import { createDelivery } from './delivery.js';
 import { createDrainer } from './drainer.js';
 import { collectPath, PROFILE_LESS } from './endpoint.js';
@@ -200,6 +200,7 @@ function run(config: Config): Running {
     batch._resume();
     describeVisitor();
     drain(); // what earlier pages left behind
+    readTimeZoneWhenIdle();
   }
 
   /** Learns from an answer: the collector's health for every tab; from a 2xx, the profile id it gives and onResponse. */
