@@ -7,7 +7,7 @@ import { isCollectorUrl } from './endpoint.js';
 import { isProfileId, isSessionId } from './id.js';
 import type { Config } from './options.js';
 import type { VisitorIds } from './payload.js';
-import { openStore } from './queue.js';
+import { openStore } from './chunks.js';
 import { count, own } from './read.js';
 import { safely } from './safely.js';
 

@@ -1,4 +1,5 @@
-import { LEASE_MS, type Queue } from './queue.js';
+import { LEASE_MS } from './chunks.js';
+import type { Queue } from './queue.js';
 
 /**
  * Runs `drain` when no other tab or worker of the site drains this tracker's queue, and resolves to its

@@ -8,7 +8,8 @@ import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { DESCRIPTION, readDescription, SYNC_TAG } from './background-sync.js';
 import { createDelivery } from './delivery.js';
 import { exclusively } from './lock.js';
-import { createQueue, openStore } from './queue.js';
+import { openStore } from './chunks.js';
+import { createQueue } from './queue.js';
 
 /**
  * Drains the queue of every tracker the pages described, oldest first, one drainer per tracker across the

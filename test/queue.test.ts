@@ -4,7 +4,8 @@
 // gives back, and the spills closing pages leave.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
-import { createQueue, type Meta, type Queue } from '../src/queue';
+import { createQueue, type Queue } from '../src/queue';
+import type { Meta } from '../src/queue-store';
 import { createSpills } from '../src/spill';
 import type { EventRecord } from '../src/record';
 

@@ -1,6 +1,6 @@
 // What each part of a script build costs in gzip bytes: `node test/bench/parts.mjs [dist/tracker.min.js]`
-// (npm run bench prints it too). A part is a source module, or a function of the two that hold many
-// (src/tracker.ts, src/queue.ts), found through the build's source map. Its cost is what the gzip (level 9) of the whole
+// (npm run bench prints it too). A part is a source module, or a function of the one that holds many
+// (src/tracker.ts), found through the build's source map. Its cost is what the gzip (level 9) of the whole
 // build loses without the part's characters: what that part adds, given the rest. The costs do not add up to
 // the whole exactly (gzip shares repeated text between parts).
 import { readFileSync } from 'node:fs';
@@ -65,7 +65,7 @@ function functionsOf(file) {
 }
 
 /** The modules whose functions are parts of their own; each one's outer function (a closure of the others) is not. */
-const DETAILED = { 'src/tracker.ts': 'createTracker', 'src/queue.ts': 'createQueue' };
+const DETAILED = { 'src/tracker.ts': 'createTracker' };
 
 /** The part that owns each character of `build`: 'src/x.ts', or 'src/tracker.ts: name()' for the functions of DETAILED. */
 export function partsOf(build) {
