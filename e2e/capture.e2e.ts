@@ -242,7 +242,7 @@ describe('navigation time', () => {
   }
 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const RUNS = 9;
+  const RUNS = 7;
 
   for (const [what, selector, path] of [
     ['a link', '#partner', '/partner'],

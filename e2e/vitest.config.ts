@@ -7,10 +7,6 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['e2e/**/*.e2e.ts'],
-    // The long-task check is a measure of time (a 50 ms line, no slack), which a loaded 2-core machine
-    // crosses with tasks whose CPU time is under half of it: `npm run test:long-tasks`, not `npm test`
-    // (docs/performance.md).
-    exclude: process.env.E2E_LONG_TASKS ? [] : ['e2e/long-tasks.e2e.ts'],
     environment: 'node',
     globalSetup: ['e2e/setup.ts'],
     fileParallelism: false,
