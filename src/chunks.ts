@@ -1,5 +1,6 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { MOVED, over, size, type Meta, type QueuePlace, type QueueStore } from './queue-store.js';
+import { own } from './read.js';
 import { readRecord, type EventRecord } from './record.js';
 
 /** Events per IndexedDB value: a burst of thousands makes no long task (each put clones its value at once). */
@@ -60,14 +61,14 @@ function readChunk(cursor: IDBCursorWithValue, meta: Meta): EventRecord[] {
   return records;
 }
 
-/** Walks the chunks in `range`, oldest first, each read and checked, until `step` says stop (returns false). */
-function walk(objects: IDBObjectStore, meta: Meta, range: IDBKeyRange, step: (records: EventRecord[], cursor: IDBCursorWithValue) => boolean | void): Promise<void> {
+/** Walks the chunks in `range`, oldest first, until `step` says stop (returns false). */
+function walk(objects: IDBObjectStore, range: IDBKeyRange, step: (cursor: IDBCursorWithValue) => boolean | void): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = objects.openCursor(range);
     request.onerror = () => reject(request.error);
     request.onsuccess = () => {
       const cursor = request.result;
-      if (cursor && step(readChunk(cursor, meta), cursor) !== false) cursor.continue();
+      if (cursor && step(cursor) !== false) cursor.continue();
       else resolve();
     };
   });
@@ -116,15 +117,17 @@ export function createChunks(place: QueuePlace): (objects: IDBObjectStore) => Qu
       counted = true;
       // The broken records found on the way are dropped and counted by the walk; the counts are of the rest.
       let [events, bytes] = [0, 0];
-      await walk(objects, meta, everyChunk(), (records) => {
+      await walk(objects, everyChunk(), (cursor) => {
+        const records = readChunk(cursor, meta);
         events += records.length;
         bytes += size(records);
       });
       meta.count = events;
       meta.bytes = bytes;
     }
-    await walk(objects, meta, everyChunk(), (records, cursor) => {
+    await walk(objects, everyChunk(), (cursor) => {
       if (!over(place, meta)) return false;
+      const records = readChunk(cursor, meta);
       let kept = records.length;
       // Past a bound the oldest events go, and are counted: loss is never silent.
       while (kept && over(place, meta)) {
@@ -159,25 +162,35 @@ export function createChunks(place: QueuePlace): (objects: IDBObjectStore) => Qu
 
     async _oldest(meta, wanted) {
       const records: EventRecord[] = [];
-      await walk(objects, meta, ownChunks(), (chunk) => {
-        records.push(...chunk);
+      await walk(objects, ownChunks(), (cursor) => {
+        records.push(...readChunk(cursor, meta));
         return records.length < wanted;
       });
       return records.slice(0, wanted);
     },
 
-    _remove(meta, ids, dropped) {
+    _remove(meta, records, dropped) {
       meta.dropped += dropped;
-      // The events sent are the oldest: the walk ends at the last chunk that holds one of them.
-      let left = ids.size;
-      return walk(objects, meta, ownChunks(), (chunk, cursor) => {
-        const kept = chunk.filter((record) => !ids.has(record.id));
-        const removed = chunk.filter((record) => ids.has(record.id));
-        left -= removed.length;
-        meta.count -= removed.length;
-        meta.bytes -= size(removed);
+      /** The characters of each event removed, by id. */
+      const removing = new Map(records.map((record) => [record.id, record.event.length]));
+      // The events sent are the oldest: the walk ends at the last chunk that holds one of them. They were read
+      // and checked when they were sent: a chunk is matched by id, not checked again.
+      let left = removing.size;
+      return walk(objects, ownChunks(), (cursor) => {
+        const value = cursor.value;
+        const values: unknown[] = Array.isArray(value) ? value : [value];
+        const kept: unknown[] = [];
+        for (const item of values) {
+          const characters = removing.get(own(item, 'id'));
+          if (characters === undefined) kept.push(item);
+          else {
+            meta.count--;
+            meta.bytes -= characters;
+            left--;
+          }
+        }
         if (!kept.length) cursor.delete();
-        else if (removed.length) cursor.update(kept);
+        else if (kept.length < values.length) cursor.update(kept);
         return left > 0;
       });
     },

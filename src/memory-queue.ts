@@ -39,7 +39,8 @@ export function createMemoryQueue(place: QueuePlace): MemoryQueue {
 
     _oldest: (_, wanted) => records.filter((record) => record.url == place.url).slice(0, wanted),
 
-    _remove(meta, ids, dropped) {
+    _remove(meta, removed, dropped) {
+      const ids = new Set(removed.map((record) => record.id));
       records = records.filter((record) => !ids.has(record.id));
       meta.dropped += dropped;
       recount(meta);

@@ -49,8 +49,8 @@ export interface QueueStore {
   _add(meta: Meta, records: EventRecord[], dropped: number, spill?: string): Promise<void> | void;
   /** The oldest `wanted` events for this tracker's collector. */
   _oldest(meta: Meta, wanted: number): Promise<EventRecord[]> | EventRecord[];
-  /** Removes the events of `ids` (sent or dropped: the oldest), and adds `dropped` to the loss count. */
-  _remove(meta: Meta, ids: Set<string>, dropped: number): Promise<void> | void;
+  /** Removes `records` (sent or dropped: the oldest, as read), and adds `dropped` to the loss count. */
+  _remove(meta: Meta, records: EventRecord[], dropped: number): Promise<void> | void;
   /** Deletes every event of this tracker. */
   _clear(meta: Meta): void;
   /** Takes the drain lease (queue.ts `_lease`): 0 when another tab holds it. */

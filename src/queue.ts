@@ -91,7 +91,7 @@ export function createQueue(place: QueuePlace, store: UseStore = openStore()): Q
 
     _oldest: (wanted) => change(async (queue, meta): Promise<[EventRecord[], Meta]> => [await queue._oldest(meta, wanted), meta]),
 
-    _remove: (records, dropped) => change((queue, meta) => queue._remove(meta, new Set(records.map((record) => record.id)), dropped)),
+    _remove: (records, dropped) => change((queue, meta) => queue._remove(meta, records, dropped)),
 
     _lease: (held, ms) => change((queue, meta) => queue._lease(meta, held, ms)),
 

@@ -5,4 +5,7 @@ const encoder = new TextEncoder();
  * TextEncoder's bytes are plain memory; a Blob would register with the browser for every string measured
  * (docs/performance.md).
  */
-export const utf8Bytes = (text: string): number => encoder.encode(text).length;
+export const utf8Bytes = (text: string): number => (ASCII.test(text) ? text.length : encoder.encode(text).length);
+
+/** Most events are ASCII, a byte a character: counted without encoding them (a drain counts every event it sends). */
+const ASCII = /^[\0-\x7f]*$/;

@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
  * is over the 8,192 bytes it should weigh, and README's "What each part costs" says what each part weighs
  * and why it is in. Raising it needs the reason in the commit; every byte won back lowers it.
  */
-const CEILING = 11_200;
+const CEILING = 11_250;
 const BUILD = 'dist/tracker.min.js';
 
 const gzipped = (file: string) => {
@@ -25,7 +25,7 @@ it(`${BUILD} stays within ${CEILING} bytes gzipped`, () => {
 });
 
 /** The service-worker build is downloaded once by a site's worker, not by every page: a budget of its own. */
-const WORKER_CEILING = 4_150;
+const WORKER_CEILING = 4_200;
 
 it(`dist/sw.js stays within ${WORKER_CEILING} bytes gzipped`, () => {
   const size = gzipped('dist/sw.js');
