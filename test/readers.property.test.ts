@@ -39,9 +39,10 @@ const outcome = (read: () => unknown) => {
 // init()'s options
 
 const NUMBERS: Record<string, number> = { batchSize: 1000, flushInterval: 3_600_000, timeout: 600_000, sessionTimeout: 525_600, maxQueueEvents: 1_000_000, maxQueueBytes: 1_000_000_000 };
-const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews', 'backgroundSync'];
-const OBJECTS = ['context', 'options', 'schemas'];
-const CONFIG_KEYS = ['url', 'source', 'name', 'cookieDomain', 'defaultContext', ...SWITCHES, ...Object.keys(NUMBERS), ...OBJECTS, 'onResponse', 'beforeSend'].sort();
+const SWITCHES = ['debug', 'immediate', 'profileLess', 'requireConsent', 'honorPrivacySignals', 'pageViews', 'backgroundSync', 'taggedEvents', 'outboundLinks', 'engagement'];
+const OBJECTS = ['context', 'options', 'properties', 'schemas'];
+const CALLBACKS = ['onResponse', 'beforeSend', 'onConsentRequired'] as const;
+const CONFIG_KEYS = ['url', 'source', 'name', 'cookieDomain', 'defaultContext', 'fileDownloads', ...SWITCHES, ...Object.keys(NUMBERS), ...OBJECTS, ...CALLBACKS].sort();
 
 const numberish = fc.oneof(hostileNumber, hostileNumber.map(String), fc.nat({ max: 2_000_000 }), fc.nat().map(String), fc.constantFrom('10s', ' 5 ', '0x10', '1e3', ''));
 const switchish = fc.oneof(fc.boolean(), fc.constantFrom('true', 'false', '', 'TRUE', 'yes', 1, 0));
@@ -68,8 +69,10 @@ const optionFields = {
   ...Object.fromEntries(Object.keys(NUMBERS).map((key) => [key, numberish])),
   ...Object.fromEntries(SWITCHES.map((key) => [key, switchish])),
   ...Object.fromEntries(OBJECTS.map((key) => [key, objectish])),
+  fileDownloads: fc.oneof(switchish, fc.constantFrom('pdf,zip', 'pdf, zip', ['pdf', 'zip'], 'p.df', [])),
   onResponse: fc.oneof(fc.constant(() => {}), fc.constant(undefined)),
   beforeSend: fc.oneof(fc.constant((event: unknown) => event), fc.constant(undefined)),
+  onConsentRequired: fc.oneof(fc.constant(() => {}), fc.constant(undefined), fc.constant('no function')),
 };
 /** Options as a script tag's data attributes give them: every value a string. */
 const dataAttributes = fc.record(
@@ -117,7 +120,9 @@ function checkConfig(given: unknown, config: Config) {
     expect(Array.isArray(config.schemas[type])).toBe(true);
     for (const name of config.schemas[type]) expect(typeof name).toBe('string');
   }
-  for (const key of ['onResponse', 'beforeSend'] as const) expect(config[key] === undefined || typeof config[key] == 'function').toBe(true);
+  for (const key of CALLBACKS) expect(config[key] === undefined || typeof config[key] == 'function').toBe(true);
+  // true, or file extensions: words.
+  expect(config.fileDownloads === true || config.fileDownloads === false || (Array.isArray(config.fileDownloads) && config.fileDownloads.every((extension) => /^\w+$/.test(extension)))).toBe(true);
 }
 
 /**
