@@ -5,10 +5,17 @@
  * e2e/run.mjs prints at the end and checks against vitest's own count of skipped tests.
  */
 import { appendFileSync } from 'node:fs';
+import type { TestContext } from 'vitest';
+import type { Browser } from '../driver';
 import { CAPABILITIES, GAPS, type Capability } from '../driver/gaps.mjs';
-import type { Suite } from './site';
 
-export function requires(suite: Suite, capability: Capability, why = ''): void {
+/** What requires() reads of a suite (site.ts's Suite, which calls it). */
+interface Running {
+  readonly browser: Browser;
+  readonly currentTest: TestContext | undefined;
+}
+
+export function requires(suite: Running, capability: Capability, why = ''): void {
   const { engine } = suite.browser;
   if (suite.browser.supports[capability]) return;
   const reason = GAPS[engine][capability];
