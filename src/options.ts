@@ -126,7 +126,7 @@ export function readOptions(given: unknown): Config {
   const config = { url: url.replace(/\/+$/, ''), source, name, cookieDomain, defaultContext } as Config;
   for (const key of SWITCHES) config[key] = [true, 'true'].includes(option(key));
   const requireConsent = option('requireConsent');
-  config.requireConsent = requireConsent == 'source' ? requireConsent : [true, 'true'].includes(requireConsent);
+  config.requireConsent = requireConsent === 'source' ? requireConsent : [true, 'true'].includes(requireConsent);
   for (const key of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) {
     const [fallback, most] = NUMBERS[key];
     const given = option(key);

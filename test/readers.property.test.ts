@@ -21,7 +21,7 @@ import { endpointOf, isCollectorUrl, PROFILE_LESS } from '../src/endpoint';
 import { isProfileId, isSessionId } from '../src/id';
 import { own } from '../src/read';
 import { drainInBackground } from '../src/worker';
-import { asyncProperty, hostile, late, hostileNumber, hostileString, pollution, property, shaped, storable, urlish, withPollution } from './support/hostile';
+import { asyncProperty, hostile, late, hostileNumber, hostileString, pollution, property, shaped, storable, unprintable, urlish, withPollution } from './support/hostile';
 
 const URL = 'https://collector.test';
 const SESSION = '6f1c2e4a-8b3d-4c5e-9f6a-7b8c9d0e1f2a';
@@ -158,6 +158,10 @@ function readsOrRefuses(given: unknown) {
 describe('readOptions', () => {
   it('an options object of any shape gives a checked config, or init()\'s own TypeError', () => {
     fc.assert(property(shaped(optionFields, ['own', 'own', 'own', 'own', 'inherited', 'getters', 'proxy', 'throwingProxy', 'nullPrototype', 'frozen', 'array']), readsOrRefuses), { numRuns: 100 });
+  });
+
+  it('a switch whose value has no string form runs none of its code: requireConsent is compared, never converted (found by the property above)', () => {
+    expect(readOptions({ url: URL, source: 'web', requireConsent: unprintable() as never }).requireConsent).toBe(false);
   });
 
   it('anything at all in place of the options: a config, or init()\'s own TypeError', () => {
