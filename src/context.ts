@@ -32,11 +32,16 @@ export function timeContext() {
 
 /**
  * Reads the time zone while the page is idle: building ICU's formatter takes about 40 ms in Chromium, which
- * the first payload would otherwise pay, on a hidden page inside its visibilitychange task.
+ * the first payload would otherwise pay, on a hidden page inside its visibilitychange task. A page's
+ * requestIdleCallback that throws leaves it to the first payload.
  */
 export function readTimeZoneWhenIdle() {
-  if (typeof requestIdleCallback == 'function') requestIdleCallback(timeContext);
-  else setTimeout(timeContext);
+  try {
+    if (typeof requestIdleCallback == 'function') requestIdleCallback(timeContext);
+    else setTimeout(timeContext);
+  } catch {
+    // the first payload reads it
+  }
 }
 
 let referer: PageContext['referer'] | undefined;

@@ -542,6 +542,17 @@ describe('what other tabs and earlier pages wrote', () => {
   });
 });
 
+it("a page's requestIdleCallback that throws: init() does not, and events are sent with their time zone", async () => {
+  vi.stubGlobal('requestIdleCallback', () => {
+    throw new Error('the page broke it');
+  });
+  const tracker = createTracker({ url: COLLECTOR, source: 'web' });
+  const id = tracker.track('a');
+  await tracker.flush();
+  expect(allSent()).toEqual([id]);
+  expect(requests[0].body.context.time.tz).toEqual(expect.any(String));
+});
+
 describe('a sandboxed frame (opaque origin)', () => {
   const sandbox = () => {
     redefine(navigator, 'locks', { value: { request: () => Promise.reject(blocked()) } });
