@@ -66,7 +66,9 @@ describe('a collector that answers what it should not', () => {
       collector.answer({ mode: 'status', status, headers: { Location: `${elsewhere.url}/track` } });
       const page = await proxiedPage(await suite.context(), collector);
       const ids = await trackSeq(page, 'redirected', 1, 3, true);
-      await waitFor(() => answered(collector, status).length >= 3, { what: `three requests answered ${status}` });
+      // The first retry comes 1 to 3 s after the first refusal, the second up to three times that later: up to
+      // 12 s of backoff, plus the requests' time.
+      await waitFor(() => answered(collector, status).length >= 3, { timeout: 20_000, what: `three requests answered ${status}` });
       collector.answer({ mode: 'forward' });
       await page.evaluate(() => tracker.flush()); // the app asks: tried at once, not after the backoff's next wait
       await expectAllDelivered(suite.collector, ids, { scenario: `${status} to another origin` });
