@@ -39,7 +39,7 @@ interface Scenario {
 
 /**
  * n track() calls in one task, as a burst of clicks comes; with `hide`, the page then says it is hidden (a
- * headless page cannot be hidden but by leaving it: NOTES.md), in a task of its own.
+ * headless page cannot be hidden but by leaving it: docs/browsers.md), in a task of its own.
  */
 const burst = (page: Page, { n, hide = false }: Scenario) =>
   page.evaluate(

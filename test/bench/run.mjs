@@ -53,7 +53,7 @@ const QUIET_MS = 1000;
 
 /**
  * The scenarios, each run on every page. `n` events tracked in one task of the caller (its loop); then
- * `flush()` in that task, or the page hidden in the next task (as a tab switch does it: NOTES.md), or the
+ * `flush()` in that task, or the page hidden in the next task (as a tab switch does it: docs/browsers.md), or the
  * events tracked offline and the network back once flush() said they are queued (a backlog drained).
  */
 const ALL_SCENARIOS = {
@@ -144,7 +144,7 @@ function trackBurst(page, n, { flush = false, hide = false } = {}) {
           if (!hide) return resolve({ wall, start, end });
           // In a task of its own, before the timers the trackers armed during the loop (as a tab switch may
           // come): every event is still the page's. A headless page cannot be hidden but by leaving it: the
-          // page says it is hidden (NOTES.md).
+          // page says it is hidden (docs/browsers.md).
           scheduler.postTask(
             () => {
               const hideWall = Date.now();
