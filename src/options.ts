@@ -160,4 +160,3 @@ export function readOptions(given: unknown): Config {
   }
   return config;
 }
-
